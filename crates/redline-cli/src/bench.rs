@@ -1,0 +1,103 @@
+//! `redline bench`: coding speed on one core, over a corpus built from the UD treebanks.
+//!
+//! The corpus is every `# text = ...` sentence of the UD English EWT (train, dev, test) and PUD
+//! files, repeated until it holds the requested number of sentences and grouped twenty to a
+//! document. The treebanks stay in `../shared/data`; nothing is copied into the repository.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use redline::{Coder, Config, Dictionaries, Doc};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// The shared data folder holding ud-ewt/ and ud-pud/.
+    #[arg(long, default_value = "../shared/data")]
+    data: PathBuf,
+    /// How many sentences to code.
+    #[arg(long, default_value_t = 100_000)]
+    sentences: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+const FILES: &[&str] = &[
+    "ud-ewt/en_ewt-ud-train.conllu",
+    "ud-ewt/en_ewt-ud-dev.conllu",
+    "ud-ewt/en_ewt-ud-test.conllu",
+    "ud-pud/en_pud-ud-test.conllu",
+];
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let mut sentences = Vec::new();
+    for f in FILES {
+        let path = args.data.join(f);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {} (set --data to the shared data folder)",
+                path.display()
+            )
+        })?;
+        sentences.extend(
+            text.lines()
+                .filter_map(|l| l.strip_prefix("# text = "))
+                .map(str::to_string),
+        );
+    }
+    if sentences.is_empty() {
+        bail!("no '# text = ' lines found under {}", args.data.display());
+    }
+    let distinct = sentences.len();
+    let mut docs = Vec::new();
+    let mut k = 0;
+    while k < args.sentences {
+        let n = 20.min(args.sentences - k);
+        let text: Vec<&str> = (k..k + n)
+            .map(|i| sentences[i % distinct].as_str())
+            .collect();
+        docs.push(
+            Doc::new(format!("bench-{}", docs.len()), text.join(" "))
+                .with_published(chrono::NaiveDate::from_ymd_opt(2024, 6, 21)),
+        );
+        k += n;
+    }
+    // Dictionary load: the median of five loads.
+    let mut loads = Vec::new();
+    let mut dicts = None;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let (d, _) = Dictionaries::embedded();
+        loads.push(start.elapsed().as_secs_f64() * 1000.0);
+        dicts = Some(d);
+    }
+    loads.sort_by(f64::total_cmp);
+    let load_ms = loads[2];
+    let coder = Coder::new(Arc::new(dicts.expect("five loads ran")), Config::default());
+    let n_sentences: usize = docs.iter().map(|d| coder.sentences(d).len()).sum();
+    let start = Instant::now();
+    let mut n_events = 0;
+    for doc in &docs {
+        n_events += coder.code(doc).len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let rate = n_sentences as f64 / secs;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({"sentences": n_sentences, "distinct_input_sentences": distinct, "documents": docs.len(), "events": n_events, "seconds": secs, "sentences_per_second": rate, "dictionary_load_ms": load_ms, "threads": 1})
+        );
+    } else {
+        println!(
+            "corpus: {} UD sentences ({} distinct), {} documents, split into {n_sentences} sentences by the coder",
+            args.sentences,
+            distinct,
+            docs.len()
+        );
+        println!("coded on one thread in {secs:.2} s: {rate:.0} sentences/s, {n_events} events");
+        println!("dictionary load: {load_ms:.1} ms (median of 5)");
+    }
+    Ok(())
+}

@@ -1,0 +1,379 @@
+//! `redline`: code news into political events.
+//!
+//! The binary parses arguments, reads files, calls the core and prints. Errors are shaped with
+//! `anyhow` and turned into exit codes in one place, [`main`]: 0 all went well, 1 some input was
+//! bad (reported and skipped; the rest was coded), 2 usage or setup errors.
+
+mod bench;
+mod input;
+mod wire;
+
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use redline::coder::SentenceTrace;
+use redline::{Coder, Config, Dictionaries, Doc, Event, GoldsteinScale, Severity};
+
+#[derive(Parser)]
+#[command(
+    name = "redline",
+    version,
+    about = "Code world news into CAMEO/PLOVER political events, with provenance"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Code documents (.txt articles, .jsonl, .html, folders, or - for JSON Lines on stdin).
+    Code(CodeArgs),
+    /// Dictionary tools.
+    Dict {
+        #[command(subcommand)]
+        command: DictCommand,
+    },
+    /// Measure coding speed on a corpus built from the UD treebanks' sentences.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum DictCommand {
+    /// Load the dictionaries and report every defect with file and line.
+    Check {
+        /// Extra dictionary folders in Redline's format (with actors/ and verbs/ inside).
+        #[arg(long = "dict")]
+        dicts: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    /// One JSON event a line (docs/events.md).
+    Jsonl,
+    /// An aligned table for people.
+    Table,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Scale {
+    Gdelt,
+    Schrodt,
+}
+
+#[derive(clap::Args)]
+struct CodeArgs {
+    /// Files or folders to code; `-` reads JSON Lines from standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: Format,
+    /// Show, per sentence, the tokens, actors, dates, patterns tried and why events were or
+    /// were not produced.
+    #[arg(long)]
+    explain: bool,
+    /// Publication date for every document (YYYY-MM-DD), overriding what the input says.
+    #[arg(long, value_parser = parse_date_arg)]
+    published: Option<chrono::NaiveDate>,
+    /// Goldstein table.
+    #[arg(long, value_enum, default_value = "gdelt")]
+    goldstein: Scale,
+    /// Extra dictionary folders in Redline's format (with actors/ and verbs/ inside), added to
+    /// the embedded ones.
+    #[arg(long = "dict")]
+    dicts: Vec<PathBuf>,
+}
+
+fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
+    input::parse_day(s).ok_or_else(|| format!("'{s}' is not a YYYY-MM-DD date"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Code(args) => code(args),
+        Command::Dict {
+            command: DictCommand::Check { dicts },
+        } => dict_check(&dicts),
+        Command::Bench(args) => bench::run(args).map(|()| true),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("redline: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads the embedded dictionaries plus any extra folders; returns them and whether every file
+/// loaded without errors. Diagnostics go to standard error.
+fn load_dictionaries(extra: &[PathBuf]) -> Result<(Dictionaries, Vec<redline::Diagnostic>)> {
+    let (mut dicts, mut diags) = Dictionaries::embedded();
+    for dir in extra {
+        for (sub, is_actor) in [("actors", true), ("verbs", false)] {
+            let folder = dir.join(sub);
+            if !folder.is_dir() {
+                continue;
+            }
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .with_context(|| format!("cannot read {}", folder.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+                .collect();
+            files.sort();
+            for file in files {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let name = file.display().to_string();
+                diags.extend(if is_actor {
+                    dicts.add_actor_file(&name, &text)
+                } else {
+                    dicts.add_verb_file(&name, &text)
+                });
+            }
+        }
+        dicts.version = format!("{}+{}", dicts.version, dir.display());
+    }
+    Ok((dicts, diags))
+}
+
+fn dict_check(extra: &[PathBuf]) -> Result<bool> {
+    let start = Instant::now();
+    let (dicts, diags) = load_dictionaries(extra)?;
+    let elapsed = start.elapsed();
+    for d in &diags {
+        println!("{d}");
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    println!(
+        "{} actor phrases, {} verb patterns, {} CAMEO codes; {} errors, {} warnings; loaded in {:.1} ms",
+        dicts.actors.len(),
+        dicts.verbs.len(),
+        dicts.cameo.len(),
+        errors,
+        diags.len() - errors,
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(errors == 0)
+}
+
+fn code(args: CodeArgs) -> Result<bool> {
+    let (dicts, diags) = load_dictionaries(&args.dicts)?;
+    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+        eprintln!("redline: {d}");
+    }
+    let config = Config {
+        goldstein: match args.goldstein {
+            Scale::Gdelt => GoldsteinScale::Gdelt,
+            Scale::Schrodt => GoldsteinScale::Schrodt,
+        },
+    };
+    let coder = Coder::new(Arc::new(dicts), config);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut all_ok = true;
+    let mut n_docs = 0usize;
+    let mut table_rows: Vec<[String; 8]> = Vec::new();
+    let mut write_error: Option<std::io::Error> = None;
+    for path in input::expand(&args.paths) {
+        let path = match path {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("redline: skipped {e}");
+                all_ok = false;
+                continue;
+            }
+        };
+        input::read_path(&path, &mut |doc| {
+            let mut doc = match doc {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("redline: skipped {e}");
+                    all_ok = false;
+                    return;
+                }
+            };
+            if args.published.is_some() {
+                doc.published = args.published;
+            }
+            n_docs += 1;
+            let result = if args.explain {
+                let (events, traces) = coder.code_explained(&doc);
+                write_explain(&mut out, &doc, &events, &traces)
+            } else {
+                let events = coder.code(&doc);
+                match args.format {
+                    Format::Jsonl => events.iter().try_for_each(|e| {
+                        serde_json::to_writer(&mut out, &wire::event_out(&doc, e))
+                            .map_err(std::io::Error::other)?;
+                        out.write_all(b"\n")
+                    }),
+                    Format::Table => {
+                        table_rows.extend(events.iter().map(|e| table_row(&doc, e)));
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(e) = result
+                && write_error.is_none()
+            {
+                write_error = Some(e);
+            }
+        });
+        if write_error.is_some() {
+            break;
+        }
+    }
+    if let Some(e) = write_error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(all_ok);
+        }
+        return Err(e).context("cannot write to standard output");
+    }
+    if args.format == Format::Table && !args.explain {
+        write_table(&mut out, &table_rows)?;
+    }
+    out.flush().ok();
+    if n_docs == 0 && all_ok {
+        eprintln!("redline: no documents found");
+    }
+    Ok(all_ok)
+}
+
+fn table_row(doc: &Doc, e: &Event) -> [String; 8] {
+    let sentence = &doc.text[e.sentence.range()];
+    let short: String = sentence.chars().take(70).collect();
+    [
+        e.doc_id.clone(),
+        e.date.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+        e.source.code.to_string(),
+        e.target.as_ref().map_or("-".into(), |t| t.code.to_string()),
+        e.code.to_string(),
+        e.modality.as_str().to_string(),
+        format!("{:+.1}", e.goldstein),
+        if short.len() < sentence.len() {
+            format!("{short}...")
+        } else {
+            short
+        },
+    ]
+}
+
+fn write_table(out: &mut impl Write, rows: &[[String; 8]]) -> Result<()> {
+    let header = [
+        "DOC", "DATE", "SOURCE", "TARGET", "CAMEO", "MODALITY", "GOLD", "SENTENCE",
+    ]
+    .map(String::from);
+    let mut widths = [0usize; 8];
+    for row in std::iter::once(&header).chain(rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 7 {
+                    c.clone()
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
+    writeln!(out, "{} events", rows.len())?;
+    Ok(())
+}
+
+fn write_explain(
+    out: &mut impl Write,
+    doc: &Doc,
+    events: &[Event],
+    traces: &[SentenceTrace],
+) -> std::io::Result<()> {
+    let t = |s: redline::Span| &doc.text[s.range()];
+    writeln!(
+        out,
+        "== document {} (published {}, title {:?})",
+        doc.id,
+        doc.published.map_or("unknown".into(), |d| d.to_string()),
+        doc.title.as_deref().unwrap_or("")
+    )?;
+    for trace in traces {
+        writeln!(
+            out,
+            "\n-- sentence {} [{}..{}]: {}",
+            trace.index,
+            trace.span.start,
+            trace.span.end,
+            t(trace.span)
+        )?;
+        let toks: Vec<String> = trace
+            .tokens
+            .iter()
+            .map(|(s, _, lemma)| {
+                if t(*s).to_lowercase() == *lemma {
+                    t(*s).to_string()
+                } else {
+                    format!("{}/{}", t(*s), lemma)
+                }
+            })
+            .collect();
+        writeln!(out, "   tokens: {}", toks.join(" "))?;
+        if trace.actors.is_empty() {
+            writeln!(out, "   actors: none")?;
+        }
+        for (s, code, kind) in &trace.actors {
+            writeln!(out, "   actor: {:?} = {code} ({kind})", t(*s))?;
+        }
+        for (s, date, basis) in &trace.dates {
+            writeln!(out, "   date: {:?} = {date} ({basis})", t(*s))?;
+        }
+        for h in &trace.heads {
+            let pattern = h.pattern.as_ref().map_or(String::new(), |(loc, text)| {
+                format!(" best {loc} \"{text}\"")
+            });
+            writeln!(
+                out,
+                "   head {:?}: {} pattern(s) tried;{pattern} -> {}",
+                t(h.span),
+                h.tried,
+                h.outcome
+            )?;
+        }
+        for e in events.iter().filter(|e| e.sentence_index == trace.index) {
+            writeln!(
+                out,
+                "   EVENT {} -> {} {} ({}) {} date {} ({}) via {}",
+                e.source.code,
+                e.target
+                    .as_ref()
+                    .map_or("-".to_string(), |x| x.code.to_string()),
+                e.code,
+                e.modality.as_str(),
+                e.plover_event,
+                e.date.map_or("-".into(), |d| d.to_string()),
+                e.date_basis.as_str(),
+                e.provenance.pattern
+            )?;
+        }
+    }
+    writeln!(out)
+}

@@ -1,0 +1,1185 @@
+//! The coder: from a document to events, each with its provenance.
+//!
+//! For every sentence of the body: tokens and lemmas, actor mentions (with references such as
+//! "the two leaders" and pronouns resolved against earlier sentences), date expressions, then each
+//! token whose lemma heads a verb pattern. The best pattern at a head fixes the code; the subject
+//! left of the head is the source (the `by` agent in a passive), the `+` slot or the first actor
+//! right of the head in its clause is the target; cue words give the modality. Coding never
+//! fails: a sentence with no match has no event, and `--explain` says why.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::actors::{ActorCode, ActorDictionary, ActorKind, Mention, MentionKind, is_joiner};
+use crate::cameo::{CameoCode, CameoTable, GoldsteinScale};
+use crate::dates::{DateBasis, DateMention, find_dates};
+use crate::diag::{Diagnostic, Severity};
+use crate::doc::Doc;
+use crate::modality::{Modality, modality_at};
+use crate::text::{Lemmatizer, Span, Token, make_token, sentence_spans, token_spans};
+use crate::verbs::{PatternMatch, VerbDictionary};
+
+/// The coder's version, recorded in every event's provenance.
+pub const CODER_VERSION: &str = concat!("redline-coder/", env!("CARGO_PKG_VERSION"));
+
+/// The embedded dictionary files: (name, text).
+pub const EMBEDDED_ACTOR_FILES: &[(&str, &str)] = &[
+    (
+        "actors/countries.txt",
+        include_str!("../data/actors/countries.txt"),
+    ),
+    (
+        "actors/synonyms.txt",
+        include_str!("../data/actors/synonyms.txt"),
+    ),
+    ("actors/igos.txt", include_str!("../data/actors/igos.txt")),
+    (
+        "actors/agents.txt",
+        include_str!("../data/actors/agents.txt"),
+    ),
+    (
+        "actors/groups.txt",
+        include_str!("../data/actors/groups.txt"),
+    ),
+    (
+        "actors/leaders.txt",
+        include_str!("../data/actors/leaders.txt"),
+    ),
+    (
+        "actors/context.txt",
+        include_str!("../data/actors/context.txt"),
+    ),
+];
+
+/// The embedded verb-pattern files: (name, text).
+pub const EMBEDDED_VERB_FILES: &[(&str, &str)] = &[
+    (
+        "verbs/01_statement.txt",
+        include_str!("../data/verbs/01_statement.txt"),
+    ),
+    (
+        "verbs/02_appeal.txt",
+        include_str!("../data/verbs/02_appeal.txt"),
+    ),
+    (
+        "verbs/03_intent.txt",
+        include_str!("../data/verbs/03_intent.txt"),
+    ),
+    (
+        "verbs/04_consult.txt",
+        include_str!("../data/verbs/04_consult.txt"),
+    ),
+    (
+        "verbs/05_diplomatic_coop.txt",
+        include_str!("../data/verbs/05_diplomatic_coop.txt"),
+    ),
+    (
+        "verbs/06_material_coop.txt",
+        include_str!("../data/verbs/06_material_coop.txt"),
+    ),
+    ("verbs/07_aid.txt", include_str!("../data/verbs/07_aid.txt")),
+    (
+        "verbs/08_yield.txt",
+        include_str!("../data/verbs/08_yield.txt"),
+    ),
+    (
+        "verbs/09_investigate.txt",
+        include_str!("../data/verbs/09_investigate.txt"),
+    ),
+    (
+        "verbs/10_demand.txt",
+        include_str!("../data/verbs/10_demand.txt"),
+    ),
+    (
+        "verbs/11_disapprove.txt",
+        include_str!("../data/verbs/11_disapprove.txt"),
+    ),
+    (
+        "verbs/12_reject.txt",
+        include_str!("../data/verbs/12_reject.txt"),
+    ),
+    (
+        "verbs/13_threaten.txt",
+        include_str!("../data/verbs/13_threaten.txt"),
+    ),
+    (
+        "verbs/14_protest.txt",
+        include_str!("../data/verbs/14_protest.txt"),
+    ),
+    (
+        "verbs/15_force_posture.txt",
+        include_str!("../data/verbs/15_force_posture.txt"),
+    ),
+    (
+        "verbs/16_reduce_relations.txt",
+        include_str!("../data/verbs/16_reduce_relations.txt"),
+    ),
+    (
+        "verbs/17_coerce.txt",
+        include_str!("../data/verbs/17_coerce.txt"),
+    ),
+    (
+        "verbs/18_assault.txt",
+        include_str!("../data/verbs/18_assault.txt"),
+    ),
+    (
+        "verbs/19_fight.txt",
+        include_str!("../data/verbs/19_fight.txt"),
+    ),
+    (
+        "verbs/20_mass_violence.txt",
+        include_str!("../data/verbs/20_mass_violence.txt"),
+    ),
+];
+
+/// The embedded lemma table.
+pub const EMBEDDED_LEMMAS: &str = include_str!("../data/lemmas.tsv");
+
+/// Everything the coder looks things up in, built once and shared.
+#[derive(Debug, Clone)]
+pub struct Dictionaries {
+    /// Actors.
+    pub actors: ActorDictionary,
+    /// Verb patterns.
+    pub verbs: VerbDictionary,
+    /// CAMEO codes and their scores.
+    pub cameo: CameoTable,
+    /// Lemmas.
+    pub lemmatizer: Lemmatizer,
+    /// A name for this set of dictionaries, recorded in provenance.
+    pub version: String,
+}
+
+impl Dictionaries {
+    /// Empty dictionaries with the embedded CAMEO table and lemmas, to add files to.
+    pub fn empty() -> Dictionaries {
+        Dictionaries {
+            actors: ActorDictionary::new(),
+            verbs: VerbDictionary::new(),
+            cameo: CameoTable::embedded(),
+            lemmatizer: Lemmatizer::from_table(EMBEDDED_LEMMAS),
+            version: "custom".to_string(),
+        }
+    }
+
+    /// The dictionaries shipped in the binary, with any diagnostics their files raise.
+    pub fn embedded() -> (Dictionaries, Vec<Diagnostic>) {
+        let mut dicts = Dictionaries::empty();
+        let mut diags = Vec::new();
+        for (name, text) in EMBEDDED_ACTOR_FILES {
+            diags.extend(dicts.actors.add_file(name, text));
+        }
+        for (name, text) in EMBEDDED_VERB_FILES {
+            diags.extend(dicts.verbs.add_file(name, text, &dicts.cameo));
+        }
+        dicts.version = format!("redline-dict/{}", env!("CARGO_PKG_VERSION"));
+        (dicts, diags)
+    }
+
+    /// Adds an actor file in Redline's format.
+    pub fn add_actor_file(&mut self, name: &str, text: &str) -> Vec<Diagnostic> {
+        self.actors.add_file(name, text)
+    }
+
+    /// Adds a verb-pattern file in Redline's format.
+    pub fn add_verb_file(&mut self, name: &str, text: &str) -> Vec<Diagnostic> {
+        self.verbs.add_file(name, text, &self.cameo)
+    }
+}
+
+/// Options for coding.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Which Goldstein table scores events.
+    pub goldstein: GoldsteinScale,
+}
+
+/// A dictionary entry that contributed to an actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRef {
+    /// `file:line`.
+    pub location: String,
+    /// The line's kind (`person`, `agent`, ...).
+    pub kind: &'static str,
+    /// The phrase that matched.
+    pub phrase: String,
+    /// The code on the line.
+    pub code: String,
+}
+
+/// An event's source or target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorRef {
+    /// The resolved code.
+    pub code: ActorCode,
+    /// The mention in the text.
+    pub span: Span,
+    /// The entries that produced it.
+    pub entries: Vec<EntryRef>,
+    /// How it was found when not directly: `pronoun`, `group reference`.
+    pub via: Option<&'static str>,
+}
+
+/// Why an event is what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The verb pattern, `file:line`.
+    pub pattern: String,
+    /// The pattern's text.
+    pub pattern_text: String,
+    /// The head word.
+    pub head: Span,
+    /// The words the pattern matched.
+    pub matched: Vec<Span>,
+    /// The cue word that set the modality, if any.
+    pub modality_cue: Option<Span>,
+    /// The date expression used, if any.
+    pub date_span: Option<Span>,
+    /// Whether the event was produced both ways from a compound subject.
+    pub reciprocal: bool,
+    /// Whether the source came from a passive's `by` phrase.
+    pub passive: bool,
+    /// Coder version.
+    pub coder_version: &'static str,
+    /// Dictionary version.
+    pub dictionary_version: String,
+}
+
+/// One coded event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The document.
+    pub doc_id: String,
+    /// Index of the sentence in the document, from 0.
+    pub sentence_index: usize,
+    /// The sentence.
+    pub sentence: Span,
+    /// Who acts.
+    pub source: ActorRef,
+    /// Who is acted upon, if anyone.
+    pub target: Option<ActorRef>,
+    /// CAMEO event code.
+    pub code: CameoCode,
+    /// GDELT quad class 1-4.
+    pub quad_class: u8,
+    /// Goldstein score on the configured scale.
+    pub goldstein: f32,
+    /// PLOVER event type (empty for roots 01 and 02).
+    pub plover_event: String,
+    /// PLOVER mode (may be empty).
+    pub plover_mode: String,
+    /// How the text presents it.
+    pub modality: Modality,
+    /// When it happened, if known.
+    pub date: Option<NaiveDate>,
+    /// How the date was found.
+    pub date_basis: DateBasis,
+    /// Why.
+    pub provenance: Provenance,
+}
+
+/// What `--explain` shows for one sentence.
+#[derive(Debug, Clone, Default)]
+pub struct SentenceTrace {
+    /// Index in the document.
+    pub index: usize,
+    /// The sentence.
+    pub span: Span,
+    /// Tokens: span, normalised form, lemma.
+    pub tokens: Vec<(Span, String, String)>,
+    /// Actors found: span, code, kind.
+    pub actors: Vec<(Span, String, String)>,
+    /// Dates found: span, date, basis.
+    pub dates: Vec<(Span, String, &'static str)>,
+    /// Each head tried and what came of it.
+    pub heads: Vec<HeadTrace>,
+}
+
+/// One head word and its outcome.
+#[derive(Debug, Clone)]
+pub struct HeadTrace {
+    /// The head word.
+    pub span: Span,
+    /// How many patterns were tried there.
+    pub tried: usize,
+    /// The winning pattern, `file:line` and text.
+    pub pattern: Option<(String, String)>,
+    /// What happened: `event`, or why none was produced.
+    pub outcome: String,
+}
+
+/// Document-level state carried from sentence to sentence.
+#[derive(Debug, Default)]
+struct DocState {
+    seen: HashSet<String>,
+    previous: Vec<Mention>,
+    last_person_pair: Option<Vec<Mention>>,
+    last_state_pair: Option<Vec<Mention>>,
+}
+
+/// Prepositions after which a mention is not a subject.
+const PREPOSITIONS: &[&str] = &[
+    "in",
+    "with",
+    "to",
+    "from",
+    "of",
+    "for",
+    "on",
+    "at",
+    "by",
+    "between",
+    "against",
+    "over",
+    "about",
+    "into",
+    "toward",
+    "towards",
+    "under",
+    "after",
+    "before",
+    "during",
+    "among",
+    "across",
+    "through",
+    "via",
+    "despite",
+    "like",
+    "near",
+    "than",
+    "including",
+    "regarding",
+    "amid",
+    "within",
+    "upon",
+    "onto",
+    "beyond",
+    "behind",
+];
+
+/// Prepositions after which a mention is a place, not a target.
+const LOCATIVES: &[&str] = &[
+    "in",
+    "at",
+    "near",
+    "inside",
+    "outside",
+    "across",
+    "throughout",
+    "within",
+    "around",
+    "during",
+    "since",
+];
+
+/// Words that end the clause a source is looked for in (searching leftwards).
+const LEFT_BOUNDARIES: &[&str] = &[
+    ";", "that", "which", "who", "whom", "whose", "where", "while", "whereas", "because",
+    "although", "though", "unless", "whether",
+];
+
+/// Verbs of saying and thinking: their complement is a clause of its own even without "that"
+/// ("Freedonia said the North attacked").
+const SPEECH_VERBS: &[&str] = &[
+    "say",
+    "tell",
+    "state",
+    "announce",
+    "claim",
+    "add",
+    "insist",
+    "report",
+    "believe",
+    "think",
+    "argue",
+    "note",
+    "stress",
+    "declare",
+    "confirm",
+    "suggest",
+    "assert",
+    "allege",
+    "acknowledge",
+    "admit",
+    "warn",
+    "deny",
+    "fear",
+];
+
+fn is_left_boundary(token: &Token) -> bool {
+    LEFT_BOUNDARIES.contains(&token.norm.as_str())
+        || token
+            .verb_lemma
+            .as_deref()
+            .is_some_and(|l| SPEECH_VERBS.contains(&l))
+        || SPEECH_VERBS.contains(&token.norm.as_str()) && token.norm != "report"
+}
+
+/// Words that end the clause a target is looked for in (searching rightwards).
+const RIGHT_BOUNDARIES: &[&str] = &[
+    ";",
+    ",",
+    ":",
+    "that",
+    "which",
+    "who",
+    "while",
+    "whereas",
+    "because",
+    "although",
+    "though",
+    "if",
+    "unless",
+    "whether",
+    "but",
+    "according",
+    "after",
+    "before",
+    "as",
+    "when",
+    "since",
+    "so",
+    "amid",
+    "despite",
+    "\"",
+    "\u{201C}",
+];
+
+/// Words that start a clause, where the search for a negation before the head stops.
+const CLAUSE_MARKS: &[&str] = &[
+    ",", ";", ":", "that", "which", "who", "while", "whereas", "but", "because", "although",
+    "though", "as", "and", "\u{201C}", "\"",
+];
+
+/// Determiners and possessives: a head after one of them is a noun.
+const DETERMINERS: &[&str] = &[
+    "a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "our", "my",
+    "your", "'s", "any", "some", "every", "each", "no",
+];
+
+/// Roots whose events a compound subject does to each other when there is no object.
+fn is_symmetric(code: &CameoCode) -> bool {
+    matches!(code.root(), "03" | "04" | "05" | "06" | "19")
+        && code.as_str() != "042"
+        && code.as_str() != "043"
+}
+
+/// Codes an event with a compound source and no target applies pairwise.
+/// The coder: dictionaries and options, shareable across threads.
+#[derive(Debug, Clone)]
+pub struct Coder {
+    dicts: Arc<Dictionaries>,
+    config: Config,
+}
+
+impl Coder {
+    /// A coder over `dicts` with `config`.
+    pub fn new(dicts: Arc<Dictionaries>, config: Config) -> Coder {
+        Coder { dicts, config }
+    }
+
+    /// The dictionaries.
+    pub fn dictionaries(&self) -> &Dictionaries {
+        &self.dicts
+    }
+
+    /// The events of a document.
+    pub fn code(&self, doc: &Doc) -> Vec<Event> {
+        self.run(doc, None)
+    }
+
+    /// The events of a document, and a trace of every sentence.
+    pub fn code_explained(&self, doc: &Doc) -> (Vec<Event>, Vec<SentenceTrace>) {
+        let mut traces = Vec::new();
+        let events = self.run(doc, Some(&mut traces));
+        (events, traces)
+    }
+
+    /// The sentences of a document's body, as spans.
+    pub fn sentences(&self, doc: &Doc) -> Vec<Span> {
+        sentence_spans(&doc.text, doc.body.range())
+    }
+
+    fn tokens(&self, text: &str, span: Span) -> Vec<Token> {
+        token_spans(text, span.range())
+            .into_iter()
+            .map(|s| make_token(text, s, &self.dicts.lemmatizer))
+            .collect()
+    }
+
+    fn run(&self, doc: &Doc, mut traces: Option<&mut Vec<SentenceTrace>>) -> Vec<Event> {
+        let mut state = DocState::default();
+        if let Some(title) = &doc.title {
+            let toks = self.tokens(title, Span::new(0, title.len()));
+            for m in self
+                .dicts
+                .actors
+                .find_mentions(&toks, title, doc.published, &state.seen)
+            {
+                if let Some(c) = m.code.country() {
+                    state.seen.insert(c.to_string());
+                }
+            }
+        }
+        let mut events = Vec::new();
+        for (index, sentence) in self.sentences(doc).into_iter().enumerate() {
+            let mut trace = traces.as_ref().map(|_| SentenceTrace {
+                index,
+                span: sentence,
+                ..SentenceTrace::default()
+            });
+            self.code_sentence(
+                doc,
+                index,
+                sentence,
+                &mut state,
+                &mut events,
+                trace.as_mut(),
+            );
+            if let (Some(list), Some(t)) = (traces.as_deref_mut(), trace) {
+                list.push(t);
+            }
+        }
+        events
+    }
+
+    fn code_sentence(
+        &self,
+        doc: &Doc,
+        index: usize,
+        sentence: Span,
+        state: &mut DocState,
+        events: &mut Vec<Event>,
+        mut trace: Option<&mut SentenceTrace>,
+    ) {
+        let text = &doc.text;
+        let tokens = self.tokens(text, sentence);
+        if tokens.is_empty() {
+            return;
+        }
+        let mut mentions =
+            self.dicts
+                .actors
+                .find_mentions(&tokens, text, doc.published, &state.seen);
+        self.add_references(&tokens, &mut mentions, state);
+        mentions.sort_by_key(|m| (m.first_token, m.end_token));
+        let dates = find_dates(&tokens, doc.published);
+        // Tokens inside a date or a mention are never heads.
+        let mut blocked = vec![false; tokens.len()];
+        for m in &mentions {
+            blocked[m.first_token..m.end_token]
+                .iter_mut()
+                .for_each(|b| *b = true);
+        }
+        for d in &dates {
+            let end = tokens
+                .iter()
+                .position(|t| t.span.end >= d.span.end)
+                .map_or(tokens.len(), |e| e + 1);
+            blocked[d.first_token..end]
+                .iter_mut()
+                .for_each(|b| *b = true);
+        }
+        if let Some(t) = trace.as_deref_mut() {
+            t.tokens = tokens
+                .iter()
+                .map(|k| (k.span, k.norm.clone(), k.lemma().to_string()))
+                .collect();
+            t.actors = mentions
+                .iter()
+                .map(|m| {
+                    (
+                        m.span,
+                        m.code.to_string(),
+                        format!("{:?}", m.kind).to_lowercase(),
+                    )
+                })
+                .collect();
+            t.dates = dates
+                .iter()
+                .map(|d| (d.span, d.date.to_string(), d.basis.as_str()))
+                .collect();
+        }
+        let limit = tokens
+            .iter()
+            .position(|t| t.norm == ";")
+            .unwrap_or(tokens.len());
+        let mention_at = |i: usize| {
+            mentions
+                .iter()
+                .find(|m| m.first_token == i)
+                .map(|m| m.end_token)
+        };
+        let mut consumed = vec![false; tokens.len()];
+        let mut sentence_events: Vec<Event> = Vec::new();
+        for head in 0..tokens.len() {
+            if blocked[head] || consumed[head] || tokens[head].punct {
+                continue;
+            }
+            let tried = self.dicts.verbs.candidates(&tokens[head]).len();
+            if tried == 0 {
+                continue;
+            }
+            let mut head_trace = HeadTrace {
+                span: tokens[head].span,
+                tried,
+                pattern: None,
+                outcome: String::new(),
+            };
+            let lim = if head < limit { limit } else { tokens.len() };
+            let outcome = match self.dicts.verbs.best_match(&tokens, head, lim, &mention_at) {
+                None => "no pattern matched what follows".to_string(),
+                Some(m) => {
+                    let pattern = self.dicts.verbs.pattern(m.pattern);
+                    head_trace.pattern = Some((pattern.location(), pattern.text.clone()));
+                    let after_determiner =
+                        head > 0 && DETERMINERS.contains(&tokens[head - 1].norm.as_str());
+                    let inflected = tokens[head]
+                        .verb_lemma
+                        .as_deref()
+                        .is_some_and(|l| l != tokens[head].norm);
+                    if after_determiner && (pattern.specificity() == 0 || inflected) {
+                        "head is a noun or adjective here (after a determiner)".to_string()
+                    } else if head > 0 && tokens[head].capitalised && !tokens[head - 1].punct {
+                        "head is capitalised mid-sentence (a name)".to_string()
+                    } else {
+                        for c in consumed.iter_mut().take(m.end).skip(head) {
+                            *c = true;
+                        }
+                        if let Some(t) = m.target_token
+                            && let Some(end) = mention_at(t)
+                        {
+                            consumed[t..end].iter_mut().for_each(|c| *c = false);
+                        }
+                        self.make_events(
+                            doc,
+                            index,
+                            sentence,
+                            &tokens,
+                            &mentions,
+                            &dates,
+                            &m,
+                            &mut sentence_events,
+                        )
+                    }
+                }
+            };
+            head_trace.outcome = outcome;
+            if let Some(t) = trace.as_deref_mut() {
+                t.heads.push(head_trace);
+            }
+        }
+        // One event per (source, target, code) in a sentence.
+        let mut seen_keys = HashSet::new();
+        for e in sentence_events {
+            let key = (
+                e.source.code.clone(),
+                e.target.as_ref().map(|t| t.code.clone()),
+                e.code.clone(),
+                e.modality,
+            );
+            if seen_keys.insert(key) {
+                events.push(e);
+            }
+        }
+        // Carry state forward.
+        for m in &mentions {
+            if let Some(c) = m.code.country() {
+                state.seen.insert(c.to_string());
+            }
+        }
+        for group in compound_groups(&tokens, &mentions) {
+            let members: Vec<Mention> = group.iter().map(|&k| mentions[k].clone()).collect();
+            let distinct: HashSet<&ActorCode> = members.iter().map(|m| &m.code).collect();
+            if distinct.len() < 2 {
+                continue;
+            }
+            if members.iter().all(Mention::is_person) {
+                state.last_person_pair = Some(members.clone());
+            }
+            state.last_state_pair = Some(members);
+        }
+        state.previous = mentions;
+    }
+
+    /// Adds mentions for "the two leaders", "both countries" and unambiguous pronouns.
+    fn add_references(&self, tokens: &[Token], mentions: &mut Vec<Mention>, state: &DocState) {
+        let mut added = Vec::new();
+        let n = tokens.len();
+        for i in 0..n {
+            if mentions
+                .iter()
+                .any(|m| m.first_token <= i && i < m.end_token)
+            {
+                continue;
+            }
+            let w = tokens[i].norm.as_str();
+            let next = tokens.get(i + 1).map_or("", |t| t.norm.as_str());
+            let next2 = tokens.get(i + 2).map_or("", |t| t.norm.as_str());
+            let (len, noun) = if w == "the" && next == "two" {
+                (3, next2)
+            } else if w == "both" {
+                (2, next)
+            } else {
+                (0, "")
+            };
+            if len > 0 {
+                let pair = match noun {
+                    "leaders" | "presidents" | "heads" | "men" => state.last_person_pair.as_ref(),
+                    "countries" | "nations" | "sides" | "states" | "governments" | "neighbours"
+                    | "neighbors" | "allies" => state.last_state_pair.as_ref(),
+                    _ => None,
+                };
+                if let Some(pair) = pair {
+                    let span = tokens[i].span.cover(tokens[i + len - 1].span);
+                    for m in pair {
+                        let code = if noun == "leaders"
+                            || noun == "presidents"
+                            || noun == "heads"
+                            || noun == "men"
+                        {
+                            m.code.clone()
+                        } else {
+                            m.code
+                                .country()
+                                .and_then(ActorCode::parse)
+                                .unwrap_or_else(|| m.code.clone())
+                        };
+                        added.push(Mention {
+                            first_token: i,
+                            end_token: i + len,
+                            span,
+                            code,
+                            kind: MentionKind::Reference,
+                            entries: m.entries.clone(),
+                        });
+                    }
+                }
+                continue;
+            }
+            if matches!(w, "it" | "he" | "she") {
+                let wants_person = w != "it";
+                let mut codes: Vec<&Mention> = Vec::new();
+                for m in state
+                    .previous
+                    .iter()
+                    .chain(mentions.iter().filter(|m| m.end_token <= i))
+                {
+                    let compatible = if wants_person {
+                        m.is_person()
+                    } else {
+                        matches!(
+                            m.kind,
+                            MentionKind::State
+                                | MentionKind::Organisation
+                                | MentionKind::Context
+                                | MentionKind::Capital
+                        )
+                    };
+                    if compatible && !codes.iter().any(|c| c.code == m.code) {
+                        codes.push(m);
+                    }
+                }
+                if codes.len() == 1 {
+                    let m = codes[0];
+                    added.push(Mention {
+                        first_token: i,
+                        end_token: i + 1,
+                        span: tokens[i].span,
+                        code: m.code.clone(),
+                        kind: MentionKind::Reference,
+                        entries: m.entries.clone(),
+                    });
+                }
+            }
+        }
+        // A reference replaces what the dictionary found inside it ("the two leaders").
+        mentions.retain(|m| {
+            !added
+                .iter()
+                .any(|a| m.first_token < a.end_token && a.first_token < m.end_token)
+        });
+        mentions.extend(added);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn make_events(
+        &self,
+        doc: &Doc,
+        index: usize,
+        sentence: Span,
+        tokens: &[Token],
+        mentions: &[Mention],
+        dates: &[DateMention],
+        m: &PatternMatch,
+        out: &mut Vec<Event>,
+    ) -> String {
+        let pattern = self.dicts.verbs.pattern(m.pattern);
+        let head = m.head;
+        // Passive: "was attacked by X".
+        // "was attacked by X", and the reduced relative "the text disclosed by X".
+        let passive = is_passive(tokens, head)
+            || (tokens[head].norm.ends_with("ed")
+                && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
+                && mention_after_by(tokens, mentions, head + 1).is_some());
+        let left_start = (0..head)
+            .rev()
+            .find(|&k| is_left_boundary(&tokens[k]))
+            .map_or(0, |k| k + 1);
+        let right_end = (m.end..tokens.len())
+            .find(|&k| RIGHT_BOUNDARIES.contains(&tokens[k].norm.as_str()))
+            .unwrap_or(tokens.len());
+        let mut subject = find_subject(tokens, mentions, left_start, head);
+        // "Sylvania denied sending weapons": a gerund right after a verb of saying shares its
+        // subject.
+        if subject.is_empty()
+            && left_start > 0
+            && tokens[head].norm.ends_with("ing")
+            && head - left_start <= 2
+        {
+            let speech = left_start - 1;
+            let outer = (0..speech)
+                .rev()
+                .find(|&k| is_left_boundary(&tokens[k]))
+                .map_or(0, |k| k + 1);
+            subject = find_subject(tokens, mentions, outer, speech);
+        }
+        let (sources, targets_from_left) = if passive {
+            let by = (head + 1..right_end.max(m.end))
+                .find(|&k| tokens[k].norm == "by")
+                .and_then(|k| mention_after_by(tokens, mentions, k));
+            match by {
+                Some(b) => (group_right(tokens, mentions, b), subject),
+                None => return "passive without a 'by' agent: no source".to_string(),
+            }
+        } else {
+            (subject, Vec::new())
+        };
+        if sources.is_empty() {
+            return "no source actor before the head in its clause".to_string();
+        }
+        let mut targets: Vec<usize> = if passive {
+            targets_from_left
+        } else if let Some(t) = m.target_token {
+            mentions
+                .iter()
+                .position(|x| x.first_token == t)
+                .map(|k| group_right(tokens, mentions, k))
+                .unwrap_or_default()
+        } else {
+            let first = mentions.iter().position(|x| {
+                x.first_token > head
+                    && x.end_token <= right_end
+                    && !sources
+                        .iter()
+                        .any(|&s| mentions[s].first_token == x.first_token)
+                    && !(x.first_token > 0
+                        && LOCATIVES.contains(&tokens[x.first_token - 1].norm.as_str()))
+            });
+            first
+                .map(|k| group_right(tokens, mentions, k))
+                .unwrap_or_default()
+        };
+        targets.retain(|&t| {
+            !sources
+                .iter()
+                .any(|&s| same_actor(&mentions[s].code, &mentions[t].code))
+        });
+        // Modality.
+        let clause_start = (0..head)
+            .rev()
+            .find(|&k| CLAUSE_MARKS.contains(&tokens[k].norm.as_str()))
+            .unwrap_or(0);
+        let (mut modality, cue, negation_adjacent) = modality_at(tokens, clause_start, head);
+        let mut code = pattern.code.clone();
+        if negation_adjacent && let Some(neg) = &pattern.negated_code {
+            code = neg.clone();
+            modality = Modality::Asserted;
+        }
+        // Date: the expression nearest the head, else publication.
+        let date = dates.iter().min_by_key(|d| d.first_token.abs_diff(head));
+        let (date_value, basis, date_span) = match date {
+            Some(d) => (Some(d.date), d.basis, Some(d.span)),
+            None => (doc.published, DateBasis::Published, None),
+        };
+        let info = self.dicts.cameo.get(&code);
+        let mut pairs: Vec<(usize, Option<usize>, bool)> = Vec::new();
+        if targets.is_empty() {
+            if sources.len() >= 2 && is_symmetric(&code) {
+                for &a in &sources {
+                    for &b in &sources {
+                        if a != b && !same_actor(&mentions[a].code, &mentions[b].code) {
+                            pairs.push((a, Some(b), true));
+                        }
+                    }
+                }
+            } else {
+                pairs.extend(sources.iter().map(|&s| (s, None, false)));
+            }
+        } else {
+            for &s in &sources {
+                for &t in &targets {
+                    pairs.push((s, Some(t), false));
+                }
+            }
+        }
+        let n = pairs.len();
+        for (s, t, reciprocal) in pairs {
+            out.push(Event {
+                doc_id: doc.id.clone(),
+                sentence_index: index,
+                sentence,
+                source: self.actor_ref(&mentions[s]),
+                target: t.map(|t| self.actor_ref(&mentions[t])),
+                quad_class: code.quad_class(),
+                goldstein: self.dicts.cameo.goldstein(&code, self.config.goldstein),
+                plover_event: info.map(|i| i.plover_event.clone()).unwrap_or_default(),
+                plover_mode: info.map(|i| i.plover_mode.clone()).unwrap_or_default(),
+                code: code.clone(),
+                modality,
+                date: date_value,
+                date_basis: basis,
+                provenance: Provenance {
+                    pattern: pattern.location(),
+                    pattern_text: pattern.text.clone(),
+                    head: tokens[head].span,
+                    matched: m.matched_tokens.iter().map(|&k| tokens[k].span).collect(),
+                    modality_cue: cue.as_ref().map(|c| tokens[c.token].span),
+                    date_span,
+                    reciprocal,
+                    passive,
+                    coder_version: CODER_VERSION,
+                    dictionary_version: self.dicts.version.clone(),
+                },
+            });
+        }
+        format!("{n} event(s), {} {}", code, modality.as_str())
+    }
+
+    fn actor_ref(&self, m: &Mention) -> ActorRef {
+        let entries = m
+            .entries
+            .iter()
+            .map(|&e| {
+                let entry = self.dicts.actors.entry(e);
+                EntryRef {
+                    location: entry.location(),
+                    kind: kind_name(entry.kind),
+                    phrase: entry.phrase.clone(),
+                    code: entry.code.to_string(),
+                }
+            })
+            .collect();
+        let via = match m.kind {
+            MentionKind::Reference => Some("reference"),
+            MentionKind::Context => Some("context"),
+            _ => None,
+        };
+        ActorRef {
+            code: m.code.clone(),
+            span: m.span,
+            entries,
+            via,
+        }
+    }
+}
+
+fn kind_name(kind: ActorKind) -> &'static str {
+    kind.keyword()
+}
+
+/// Two codes name the same actor for the purpose of self-targeting: equal, or one is the bare
+/// country of the other.
+fn same_actor(a: &ActorCode, b: &ActorCode) -> bool {
+    if a == b {
+        return true;
+    }
+    match (a.country(), b.country()) {
+        (Some(x), Some(y)) if x == y => a.as_str().len() == 3 || b.as_str().len() == 3,
+        _ => false,
+    }
+}
+
+/// The mention a `by` at token `by` introduces, across a determiner and modifiers ("by the
+/// state-run agency").
+#[allow(clippy::needless_range_loop)] // j indexes tokens and names mention starts alike
+fn mention_after_by(tokens: &[Token], mentions: &[Mention], by: usize) -> Option<usize> {
+    for j in by + 1..(by + 4).min(tokens.len()) {
+        if let Some(k) = mentions.iter().position(|x| x.first_token == j) {
+            return Some(k);
+        }
+        if tokens[j].punct || tokens[j].capitalised {
+            return None;
+        }
+    }
+    None
+}
+
+fn is_passive(tokens: &[Token], head: usize) -> bool {
+    let w = tokens[head].norm.as_str();
+    let participle = w.ends_with("ed")
+        || w.ends_with("en")
+        || tokens[head]
+            .verb_lemma
+            .as_deref()
+            .is_some_and(|l| l != w && !w.ends_with("ing") && !w.ends_with('s'));
+    if !participle {
+        return false;
+    }
+    let mut k = head;
+    for _ in 0..3 {
+        if k == 0 {
+            return false;
+        }
+        k -= 1;
+        match tokens[k].norm.as_str() {
+            "is" | "are" | "was" | "were" | "been" | "being" | "be" | "get" | "got" => return true,
+            "also" | "reportedly" | "allegedly" | "not" | "n't" | "never" | "repeatedly"
+            | "recently" | "previously" | "later" | "then" => continue,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The subject group: the nearest mention left of the head in the clause that no preposition
+/// governs, with the mentions compounded to it.
+fn find_subject(
+    tokens: &[Token],
+    mentions: &[Mention],
+    left_start: usize,
+    head: usize,
+) -> Vec<usize> {
+    let nearest = mentions
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.first_token >= left_start && m.end_token <= head)
+        .filter(|(_, m)| !governed_by_preposition(tokens, mentions, m))
+        .max_by_key(|(_, m)| m.end_token)
+        .map(|(k, _)| k);
+    match nearest {
+        Some(k) => group_left(tokens, mentions, k),
+        None => {
+            // "the government, which is trying": a relative pronoun after a mention.
+            if left_start >= 1 && matches!(tokens[left_start - 1].norm.as_str(), "which" | "who") {
+                let mut end = left_start - 1;
+                if end >= 1 && tokens[end - 1].norm == "," {
+                    end -= 1;
+                }
+                if let Some(k) = mentions.iter().position(|m| m.end_token == end) {
+                    return group_left(tokens, mentions, k);
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Whether a preposition governs the mention (directly, or through the compound it ends).
+fn governed_by_preposition(tokens: &[Token], mentions: &[Mention], m: &Mention) -> bool {
+    let mut first = m.first_token;
+    // Walk left over compounds: "with Russia and China".
+    loop {
+        if first == 0 {
+            return false;
+        }
+        let mut k = first - 1;
+        if matches!(tokens[k].norm.as_str(), "the" | "both") && k > 0 {
+            k -= 1;
+        }
+        let prev = tokens[k].norm.as_str();
+        if PREPOSITIONS.contains(&prev) {
+            return true;
+        }
+        if is_joiner(prev)
+            && let Some(before) = mentions.iter().find(|x| x.end_token == k)
+        {
+            first = before.first_token;
+            continue;
+        }
+        return false;
+    }
+}
+
+/// The compound group that ends with mention `k`: "Kim and Putin", "Seoul, Tokyo and Washington".
+fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
+    let mut group: Vec<usize> = same_span(mentions, k);
+    let mut first = mentions[k].first_token;
+    loop {
+        let mut j = first;
+        let mut joined = false;
+        while j > 0 && is_joiner(&tokens[j - 1].norm) {
+            j -= 1;
+            joined = true;
+        }
+        if !joined {
+            break;
+        }
+        match mentions.iter().position(|x| x.end_token == j) {
+            Some(p) => {
+                group.extend(same_span(mentions, p));
+                first = mentions[p].first_token;
+            }
+            None => break,
+        }
+    }
+    group.sort_unstable();
+    group.dedup();
+    group
+}
+
+/// The compound group that starts with mention `k`.
+fn group_right(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
+    let mut group: Vec<usize> = same_span(mentions, k);
+    let mut end = mentions[k].end_token;
+    loop {
+        let mut j = end;
+        let mut joined = false;
+        while j < tokens.len() && is_joiner(&tokens[j].norm) {
+            j += 1;
+            joined = true;
+        }
+        if !joined {
+            break;
+        }
+        match mentions.iter().position(|x| x.first_token == j) {
+            Some(p) => {
+                group.extend(same_span(mentions, p));
+                end = mentions[p].end_token;
+            }
+            None => break,
+        }
+    }
+    group.sort_unstable();
+    group.dedup();
+    group
+}
+
+/// Mentions over exactly the same tokens as mention `k` (a reference to a pair).
+fn same_span(mentions: &[Mention], k: usize) -> Vec<usize> {
+    (0..mentions.len())
+        .filter(|&j| {
+            mentions[j].first_token == mentions[k].first_token
+                && mentions[j].end_token == mentions[k].end_token
+        })
+        .collect()
+}
+
+/// Every compound group of two or more mentions in a sentence.
+fn compound_groups(tokens: &[Token], mentions: &[Mention]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for k in 0..mentions.len() {
+        let g = group_right(tokens, mentions, k);
+        if g.len() >= 2 && !groups.iter().any(|x| x.contains(&k)) {
+            groups.push(g);
+        }
+    }
+    groups
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}

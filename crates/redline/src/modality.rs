@@ -1,0 +1,332 @@
+//! Modality: whether an event is asserted, or only hypothetical, alleged, denied, negated or
+//! prescribed.
+//!
+//! Shallow rules read cue words in the head's clause, left of the head: negation right before it,
+//! then the complements of denials and accusations, then prescriptive and hypothetical modals and
+//! verbs of wishing and speculation. The nearest cue of the strongest class decides. The rules are
+//! written so that a dependency parse can replace the clause window without changing the classes.
+
+use crate::text::Token;
+
+/// How the text presents an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Modality {
+    /// Stated as having happened.
+    Asserted,
+    /// Possible, wished for, speculated, conditional.
+    Hypothetical,
+    /// Reported as an accusation or allegation.
+    Alleged,
+    /// Denied by someone.
+    Denied,
+    /// Said not to have happened.
+    Negated,
+    /// Prescribed: what someone must or should do.
+    Prescriptive,
+}
+
+impl Modality {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modality::Asserted => "asserted",
+            Modality::Hypothetical => "hypothetical",
+            Modality::Alleged => "alleged",
+            Modality::Denied => "denied",
+            Modality::Negated => "negated",
+            Modality::Prescriptive => "prescriptive",
+        }
+    }
+}
+
+/// A cue word that decided a modality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cue {
+    /// The modality it gives.
+    pub modality: Modality,
+    /// Token index within the sentence.
+    pub token: usize,
+}
+
+const NEGATORS: &[&str] = &["not", "n't", "never", "no", "neither", "nor", "without"];
+const ADVERBS_BEFORE_HEAD: &[&str] = &[
+    "also",
+    "yet",
+    "ever",
+    "just",
+    "still",
+    "actually",
+    "really",
+    "even",
+    "further",
+    "already",
+    "so",
+    "far",
+    "go",
+    "have",
+    "has",
+    "had",
+    "be",
+    "been",
+    "being",
+    "is",
+    "are",
+    "was",
+    "were",
+    "do",
+    "does",
+    "did",
+    "will",
+    "would",
+    "to",
+    "previously",
+    "recently",
+    "reportedly",
+    "formally",
+    "officially",
+    "publicly",
+    "quickly",
+    "immediately",
+];
+
+/// How far a cue reaches to the right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// To the next comma, semicolon or colon: conditionals and modal verbs.
+    Clause,
+    /// To the end of the sentence, a semicolon or a contrast ("but", "while"): wishes,
+    /// speculation, accusations, denials, obligations, whose complements run on.
+    Sentence,
+}
+
+/// Nouns that cue speculation only when a complement follows ("speculation that", "doubts
+/// about"), not as the subject of their own clause ("the possibility remains").
+const COMPLEMENT_NOUNS: &[&str] = &[
+    "speculation",
+    "possibility",
+    "doubt",
+    "fear",
+    "concern",
+    "prospect",
+];
+
+fn class_of(tokens: &[Token], k: usize) -> Option<(Modality, Scope)> {
+    let t = &tokens[k];
+    let next = tokens.get(k + 1).map_or("", |n| n.norm.as_str());
+    let word = t.norm.as_str();
+    let lemma = t
+        .verb_lemma
+        .as_deref()
+        .or(t.noun_lemma.as_deref())
+        .unwrap_or(word);
+    if COMPLEMENT_NOUNS.contains(&lemma) {
+        let complement = tokens[k + 1..tokens.len().min(k + 5)].iter().any(|n| {
+            matches!(
+                n.norm.as_str(),
+                "that" | "about" | "of" | "whether" | "over"
+            )
+        });
+        return (complement && lemma != "concern" && lemma != "fear")
+            .then_some((Modality::Hypothetical, Scope::Sentence));
+    }
+    Some(match (word, lemma) {
+        (_, "deny") | (_, "denial") | ("denials", _) => (Modality::Denied, Scope::Sentence),
+        (_, "accuse") | (_, "accusation") | (_, "allege") | (_, "allegation") => {
+            (Modality::Alleged, Scope::Sentence)
+        }
+        ("allegedly" | "alleged" | "reportedly" | "purportedly" | "suspected", _) => {
+            (Modality::Alleged, Scope::Clause)
+        }
+        ("must" | "should" | "ought", _) => (Modality::Prescriptive, Scope::Sentence),
+        ("need" | "needs" | "has" | "have", _) if next == "to" => {
+            (Modality::Prescriptive, Scope::Clause)
+        }
+        (
+            "would" | "could" | "might" | "may" | "can" | "cannot" | "if" | "unless" | "perhaps"
+            | "possibly" | "possible" | "likely" | "unlikely" | "potential" | "potentially"
+            | "hypothetical",
+            _,
+        ) => (Modality::Hypothetical, Scope::Clause),
+        ("whether", _) | (_, "want" | "wish" | "hope" | "speculate" | "consider" | "mull") => {
+            (Modality::Hypothetical, Scope::Sentence)
+        }
+        ("right", _) if next == "to" => (Modality::Hypothetical, Scope::Sentence),
+        _ => return None,
+    })
+}
+
+fn scope_end(tokens: &[Token], k: usize, scope: Scope) -> usize {
+    let stop = |t: &Token| match scope {
+        Scope::Clause => matches!(t.norm.as_str(), "," | ";" | ":"),
+        Scope::Sentence => matches!(
+            t.norm.as_str(),
+            ";" | "but" | "while" | "whereas" | "although" | "however"
+        ),
+    };
+    (k + 1..tokens.len())
+        .find(|&j| stop(&tokens[j]))
+        .unwrap_or(tokens.len())
+}
+
+/// The modality of the head at token `head`. `clause_start` is where the head's clause begins;
+/// negation is read there, cues anywhere earlier in the sentence whose scope reaches the head.
+/// The returned flag says the negation sits right before the head, so that a pattern with its
+/// own code for the negated reading (`neg=`) takes that code instead of the modality.
+pub fn modality_at(
+    tokens: &[Token],
+    clause_start: usize,
+    head: usize,
+) -> (Modality, Option<Cue>, bool) {
+    // Negation right before the head, across auxiliaries and adverbs.
+    let mut k = head;
+    let mut negated = None;
+    while k > clause_start {
+        k -= 1;
+        let w = tokens[k].norm.as_str();
+        if NEGATORS.contains(&w) {
+            negated = Some(k);
+            break;
+        }
+        if !ADVERBS_BEFORE_HEAD.contains(&w) {
+            break;
+        }
+    }
+    // "kept X from offering": prevented, not done.
+    if head > 0 && tokens[head - 1].norm == "from" && tokens[head].norm.ends_with("ing") {
+        return (
+            Modality::Negated,
+            Some(Cue {
+                modality: Modality::Negated,
+                token: head - 1,
+            }),
+            false,
+        );
+    }
+    let mut best: Option<Cue> = None;
+    let rank = |m: Modality| match m {
+        Modality::Denied => 5,
+        Modality::Alleged => 4,
+        Modality::Prescriptive => 3,
+        Modality::Hypothetical => 2,
+        _ => 0,
+    };
+    for k in (0..head).rev() {
+        if let Some((m, scope)) = class_of(tokens, k)
+            && scope_end(tokens, k, scope) > head
+            && best.as_ref().is_none_or(|b| rank(m) > rank(b.modality))
+        {
+            best = Some(Cue {
+                modality: m,
+                token: k,
+            });
+        }
+    }
+    match (negated, best) {
+        (Some(n), Some(cue)) if cue.token > n => (cue.modality, Some(cue), false),
+        (Some(n), _) => (
+            Modality::Negated,
+            Some(Cue {
+                modality: Modality::Negated,
+                token: n,
+            }),
+            true,
+        ),
+        (None, Some(cue)) => (cue.modality, Some(cue), false),
+        (None, None) => (Modality::Asserted, None, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{Lemmatizer, make_token, token_spans};
+
+    fn modality(text: &str, head_word: &str) -> (Modality, bool) {
+        let lem = Lemmatizer::from_table("wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\n");
+        let toks: Vec<Token> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        let head = toks.iter().position(|t| t.norm == head_word).unwrap();
+        let (m, _, neg) = modality_at(&toks, 0, head);
+        (m, neg)
+    }
+
+    #[test]
+    fn each_class_has_its_cue() {
+        assert_eq!(
+            modality("Freedonia attacked Sylvania", "attacked"),
+            (Modality::Asserted, false)
+        );
+        assert_eq!(
+            modality("Freedonia did not attack Sylvania", "attack"),
+            (Modality::Negated, true)
+        );
+        assert_eq!(
+            modality("Freedonia could attack Sylvania", "attack"),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality("if Freedonia attacks", "attacks"),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality("Freedonia wants Sylvania to attack", "attack"),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality("Freedonia must attack", "attack"),
+            (Modality::Prescriptive, false)
+        );
+        assert_eq!(
+            modality("officials accused Freedonia of having attacked", "attacked"),
+            (Modality::Alleged, false)
+        );
+        assert_eq!(
+            modality("Freedonia denied attacking", "attacking"),
+            (Modality::Denied, false)
+        );
+        assert_eq!(
+            modality("kept Freedonia from attacking", "attacking"),
+            (Modality::Negated, false)
+        );
+    }
+
+    #[test]
+    fn cues_reach_as_far_as_their_scope() {
+        // A conditional ends at its comma; a wish runs on to the end of the sentence.
+        assert_eq!(
+            modality("if Freedonia wins, Sylvania attacks", "attacks"),
+            (Modality::Asserted, false)
+        );
+        assert_eq!(
+            modality(
+                "Freedonia wants arms, including shells it attacks with",
+                "attacks"
+            ),
+            (Modality::Hypothetical, false)
+        );
+        // A speculation noun cues only with a complement.
+        assert_eq!(
+            modality("speculation has mounted that Freedonia attacks", "attacks"),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality("the possibility remains, as Freedonia attacks", "attacks"),
+            (Modality::Asserted, false)
+        );
+        // A contrast ends even a long cue.
+        assert_eq!(
+            modality("Freedonia must go, but Sylvania attacks", "attacks"),
+            (Modality::Asserted, false)
+        );
+    }
+
+    #[test]
+    fn a_negated_modal_stays_negated() {
+        assert_eq!(
+            modality("Freedonia could not attack", "attack"),
+            (Modality::Negated, true)
+        );
+    }
+}

@@ -1,0 +1,420 @@
+//! Verbs: the verb-pattern dictionary and matching a pattern at a head token.
+//!
+//! The format is documented in `docs/dictionaries.md`. Patterns are indexed by their head lemma,
+//! so each token of a sentence costs at most three hash lookups (its form, verb lemma and noun
+//! lemma) before any pattern is tried.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::cameo::{CameoCode, CameoTable};
+use crate::diag::Diagnostic;
+use crate::text::Token;
+
+/// Longest gap `...` may stand for, in tokens.
+pub const MAX_GAP: usize = 8;
+
+/// One element of a pattern after its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Element {
+    /// A token whose form or lemma is one of these words.
+    Word(Vec<String>),
+    /// Zero to [`MAX_GAP`] tokens.
+    Gap,
+    /// The target: an actor mention starts here.
+    Target,
+}
+
+/// One verb pattern.
+#[derive(Debug, Clone)]
+pub struct VerbPattern {
+    /// The event code.
+    pub code: CameoCode,
+    /// The code when the head is negated.
+    pub negated_code: Option<CameoCode>,
+    /// Head lemmas (alternatives).
+    pub heads: Vec<String>,
+    /// What must follow the head.
+    pub elements: Vec<Element>,
+    /// The pattern as written.
+    pub text: String,
+    /// The file the line is in.
+    pub file: Arc<str>,
+    /// The 1-based line.
+    pub line: u32,
+}
+
+impl VerbPattern {
+    /// `file:line`, the pattern's identity in provenance.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// How many word or target elements it has beyond the head: its specificity.
+    pub fn specificity(&self) -> usize {
+        self.elements
+            .iter()
+            .filter(|e| !matches!(e, Element::Gap))
+            .count()
+    }
+}
+
+/// The verb-pattern dictionary.
+#[derive(Debug, Clone, Default)]
+pub struct VerbDictionary {
+    patterns: Vec<VerbPattern>,
+    by_head: HashMap<String, Vec<u32>>,
+}
+
+/// A pattern that matched at a head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternMatch {
+    /// Index of the pattern.
+    pub pattern: u32,
+    /// Head token index.
+    pub head: usize,
+    /// One past the last token the pattern consumed.
+    pub end: usize,
+    /// Token index where the `+` target starts, if the pattern has one.
+    pub target_token: Option<usize>,
+    /// Tokens matched by word elements (not gaps), head included.
+    pub matched_tokens: Vec<usize>,
+}
+
+impl VerbDictionary {
+    /// An empty dictionary.
+    pub fn new() -> VerbDictionary {
+        VerbDictionary::default()
+    }
+
+    /// Every pattern, in load order.
+    pub fn patterns(&self) -> &[VerbPattern] {
+        &self.patterns
+    }
+
+    /// The pattern with index `id`.
+    pub fn pattern(&self, id: u32) -> &VerbPattern {
+        &self.patterns[id as usize]
+    }
+
+    /// Number of patterns.
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Whether there are no patterns.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Adds every line of one file; lines with unknown codes or bad syntax are reported and
+    /// skipped, duplicates are reported and kept once.
+    pub fn add_file(&mut self, file: &str, text: &str, table: &CameoTable) -> Vec<Diagnostic> {
+        let file_name: Arc<str> = Arc::from(file);
+        let mut diags = Vec::new();
+        let mut seen: HashMap<String, u32> = self
+            .patterns
+            .iter()
+            .map(|p| (p.text.clone(), p.line))
+            .collect();
+        for (idx, raw) in text.lines().enumerate() {
+            let line_no = idx as u32 + 1;
+            let line = raw.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let Some((head, pattern)) = line.split_once(':') else {
+                diags.push(Diagnostic::error(
+                    file,
+                    line_no,
+                    "missing ' : ' between the code and the pattern",
+                ));
+                continue;
+            };
+            let mut fields = head.split_whitespace();
+            let code_text = fields.next().unwrap_or("");
+            let Some(code) = CameoCode::parse(code_text).filter(|c| table.contains(c.as_str()))
+            else {
+                diags.push(Diagnostic::error(
+                    file,
+                    line_no,
+                    format!("'{code_text}' is not a CAMEO event code"),
+                ));
+                continue;
+            };
+            let mut negated_code = None;
+            let mut bad = false;
+            for field in fields {
+                match field.strip_prefix("neg=") {
+                    Some(c) => match CameoCode::parse(c).filter(|c| table.contains(c.as_str())) {
+                        Some(c) => negated_code = Some(c),
+                        None => {
+                            diags.push(Diagnostic::error(
+                                file,
+                                line_no,
+                                format!("neg code '{c}' is not a CAMEO event code"),
+                            ));
+                            bad = true;
+                        }
+                    },
+                    None => {
+                        diags.push(Diagnostic::error(
+                            file,
+                            line_no,
+                            format!("unknown field '{field}'"),
+                        ));
+                        bad = true;
+                    }
+                }
+            }
+            if bad {
+                continue;
+            }
+            let words: Vec<&str> = pattern.split_whitespace().collect();
+            let Some((&head_word, rest)) = words.split_first() else {
+                diags.push(Diagnostic::error(file, line_no, "empty pattern"));
+                continue;
+            };
+            if head_word == "..." || head_word == "+" {
+                diags.push(Diagnostic::error(
+                    file,
+                    line_no,
+                    "a pattern must start with its head word",
+                ));
+                continue;
+            }
+            let mut elements = Vec::new();
+            for w in rest {
+                elements.push(match *w {
+                    "..." => Element::Gap,
+                    "+" => Element::Target,
+                    _ => Element::Word(w.split('|').map(|a| a.to_lowercase()).collect()),
+                });
+            }
+            if matches!(elements.last(), Some(Element::Gap)) {
+                diags.push(Diagnostic::error(
+                    file,
+                    line_no,
+                    "a pattern cannot end with '...'",
+                ));
+                continue;
+            }
+            if elements
+                .iter()
+                .filter(|e| matches!(e, Element::Target))
+                .count()
+                > 1
+            {
+                diags.push(Diagnostic::error(
+                    file,
+                    line_no,
+                    "a pattern can have one '+' at most",
+                ));
+                continue;
+            }
+            let normalised = words.join(" ").to_lowercase();
+            if let Some(first) = seen.get(&normalised) {
+                diags.push(Diagnostic::warning(
+                    file,
+                    line_no,
+                    format!("duplicate pattern '{normalised}' (first on line {first})"),
+                ));
+                continue;
+            }
+            seen.insert(normalised.clone(), line_no);
+            let id = self.patterns.len() as u32;
+            let heads: Vec<String> = head_word.split('|').map(|h| h.to_lowercase()).collect();
+            for h in &heads {
+                self.by_head.entry(h.clone()).or_default().push(id);
+            }
+            self.patterns.push(VerbPattern {
+                code,
+                negated_code,
+                heads,
+                elements,
+                text: normalised,
+                file: file_name.clone(),
+                line: line_no,
+            });
+        }
+        diags
+    }
+
+    /// Patterns whose head is this token's form or one of its lemmas.
+    pub fn candidates(&self, token: &Token) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for key in [
+            Some(token.norm.as_str()),
+            token.verb_lemma.as_deref(),
+            token.noun_lemma.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(ids) = self.by_head.get(key) {
+                for &id in ids {
+                    if !out.contains(&id) {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The best pattern at head token `head`: the most specific that matches, then the one that
+    /// consumed fewest tokens. `mention_at(i)` gives the end token of a mention starting at `i`.
+    /// `limit` is the first token the match may not reach (the end of the clause or sentence).
+    pub fn best_match(
+        &self,
+        tokens: &[Token],
+        head: usize,
+        limit: usize,
+        mention_at: &dyn Fn(usize) -> Option<usize>,
+    ) -> Option<PatternMatch> {
+        let mut best: Option<(usize, usize, PatternMatch)> = None;
+        for id in self.candidates(&tokens[head]) {
+            let pattern = &self.patterns[id as usize];
+            let mut state = MatchState {
+                matched: vec![head],
+                target: None,
+            };
+            if let Some(end) = match_elements(
+                &pattern.elements,
+                tokens,
+                head + 1,
+                limit,
+                mention_at,
+                &mut state,
+            ) {
+                let spec = pattern.specificity();
+                let span = end - head;
+                let better = match &best {
+                    None => true,
+                    Some((s, l, _)) => spec > *s || (spec == *s && span < *l),
+                };
+                if better {
+                    best = Some((
+                        spec,
+                        span,
+                        PatternMatch {
+                            pattern: id,
+                            head,
+                            end,
+                            target_token: state.target,
+                            matched_tokens: state.matched,
+                        },
+                    ));
+                }
+            }
+        }
+        best.map(|(_, _, m)| m)
+    }
+}
+
+struct MatchState {
+    matched: Vec<usize>,
+    target: Option<usize>,
+}
+
+fn match_elements(
+    elements: &[Element],
+    tokens: &[Token],
+    at: usize,
+    limit: usize,
+    mention_at: &dyn Fn(usize) -> Option<usize>,
+    state: &mut MatchState,
+) -> Option<usize> {
+    let Some((first, rest)) = elements.split_first() else {
+        return Some(at);
+    };
+    match first {
+        Element::Word(alternatives) => {
+            if at < limit && alternatives.iter().any(|a| tokens[at].is(a)) {
+                state.matched.push(at);
+                if let Some(end) = match_elements(rest, tokens, at + 1, limit, mention_at, state) {
+                    return Some(end);
+                }
+                state.matched.pop();
+            }
+            None
+        }
+        Element::Target => {
+            let end = mention_at(at)?;
+            if end > limit {
+                return None;
+            }
+            state.target = Some(at);
+            let result = match_elements(rest, tokens, end, limit, mention_at, state);
+            if result.is_none() {
+                state.target = None;
+            }
+            result
+        }
+        Element::Gap => {
+            for skip in 0..=MAX_GAP {
+                if at + skip > limit {
+                    break;
+                }
+                if let Some(end) = match_elements(rest, tokens, at + skip, limit, mention_at, state)
+                {
+                    return Some(end);
+                }
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{Lemmatizer, make_token, token_spans};
+
+    fn tokens(text: &str) -> Vec<Token> {
+        let lem =
+            Lemmatizer::from_table("signed\tsign\t-\ntreaties\t-\ttreaty\naccused\taccuse\t-\n");
+        token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect()
+    }
+
+    fn dict(text: &str) -> (VerbDictionary, Vec<Diagnostic>) {
+        let mut d = VerbDictionary::new();
+        let diags = d.add_file("v.txt", text, &CameoTable::embedded());
+        (d, diags)
+    }
+
+    #[test]
+    fn most_specific_pattern_wins() {
+        let (d, diags) = dict("050 : sign\n057 : sign ... treaty|accord\n");
+        assert!(diags.is_empty());
+        let toks = tokens("they signed a new treaty today");
+        let m = d.best_match(&toks, 1, toks.len(), &|_| None).unwrap();
+        assert_eq!(d.pattern(m.pattern).code.as_str(), "057");
+        assert_eq!(m.matched_tokens, [1, 4]);
+        let toks = tokens("they signed it");
+        let m = d.best_match(&toks, 1, toks.len(), &|_| None).unwrap();
+        assert_eq!(d.pattern(m.pattern).code.as_str(), "050");
+    }
+
+    #[test]
+    fn target_slot_needs_a_mention() {
+        let (d, _) = dict("112 : accuse + of\n");
+        let toks = tokens("X accused Foo Land of spying");
+        let at = |i: usize| (i == 2).then_some(4);
+        let m = d.best_match(&toks, 1, toks.len(), &at).unwrap();
+        assert_eq!((m.target_token, m.end), (Some(2), 5));
+        assert!(d.best_match(&toks, 1, toks.len(), &|_| None).is_none());
+    }
+
+    #[test]
+    fn bad_lines_are_reported() {
+        let (d, diags) =
+            dict("999 : sign\n057 sign\n057 : ... sign\n057 : sign\n057 : sign\n057 bad=1 : x\n");
+        let lines: Vec<u32> = diags.iter().map(|d| d.line).collect();
+        assert_eq!(lines, [1, 2, 3, 5, 6]);
+        assert_eq!(d.len(), 1);
+    }
+}

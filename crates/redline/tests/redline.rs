@@ -1,0 +1,303 @@
+//! The core's integration tests: golden cases as data, run by one `check` function, and data
+//! tests over the embedded dictionaries.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+use redline::actors::ActorKind;
+use redline::{Coder, Config, Dictionaries, Doc, Event};
+use serde_json::Value;
+
+fn golden_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden"))
+}
+
+fn fictional_coder() -> Coder {
+    let mut dicts = Dictionaries::empty();
+    let dir = golden_dir().join("fictional");
+    let actors = std::fs::read_to_string(dir.join("actors.txt")).unwrap();
+    let verbs = std::fs::read_to_string(dir.join("verbs.txt")).unwrap();
+    let mut diags = dicts.add_actor_file("fictional/actors.txt", &actors);
+    diags.extend(dicts.add_verb_file("fictional/verbs.txt", &verbs));
+    assert!(diags.is_empty(), "{diags:?}");
+    Coder::new(Arc::new(dicts), Config::default())
+}
+
+fn embedded_coder() -> &'static Coder {
+    static CODER: OnceLock<Coder> = OnceLock::new();
+    CODER.get_or_init(|| {
+        let (dicts, diags) = Dictionaries::embedded();
+        assert!(
+            diags.is_empty(),
+            "{}",
+            diags
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        Coder::new(Arc::new(dicts), Config::default())
+    })
+}
+
+/// Whether an event fits an expectation: every field the expectation names must match; `cameo`
+/// is a prefix (`"19"` accepts `"190"` and `"195"`), `target: null` means no target.
+fn fits(expect: &Value, e: &Event) -> bool {
+    let obj = expect.as_object().expect("an expectation is an object");
+    obj.iter().all(|(k, v)| match k.as_str() {
+        "source" => v.as_str() == Some(e.source.code.as_str()),
+        "target" => match v {
+            Value::Null => e.target.is_none(),
+            _ => e.target.as_ref().map(|t| t.code.as_str()) == v.as_str(),
+        },
+        "cameo" => e.code.as_str().starts_with(v.as_str().unwrap()),
+        "modality" => v.as_str() == Some(e.modality.as_str()),
+        "date" => v.as_str() == e.date.map(|d| d.to_string()).as_deref(),
+        "date_basis" => v.as_str() == Some(e.date_basis.as_str()),
+        other => panic!("unknown expectation field '{other}'"),
+    })
+}
+
+fn describe(doc: &Doc, e: &Event) -> String {
+    format!(
+        "{} -> {} {} {} {:?} ({}; {})",
+        e.source.code,
+        e.target.as_ref().map_or("-".into(), |t| t.code.to_string()),
+        e.code,
+        e.modality.as_str(),
+        e.date.map(|d| d.to_string()),
+        e.provenance.pattern,
+        &doc.text[e.provenance.head.range()]
+    )
+}
+
+/// Runs every case of one golden file against a coder; returns the failures.
+fn check(file: &str, coder: &Coder) -> Vec<String> {
+    let text = std::fs::read_to_string(golden_dir().join(file)).unwrap();
+    let cases: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut failures = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        let note = case["note"].as_str().expect("every case has a note");
+        let published = case["published"]
+            .as_str()
+            .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+        let doc = Doc::new(format!("{file}#{n}"), case["text"].as_str().unwrap())
+            .with_published(published);
+        let events = coder.code(&doc);
+        // Spans always point at their surface form.
+        for e in &events {
+            assert!(
+                doc.text.is_char_boundary(e.source.span.start)
+                    && e.source.span.end <= doc.text.len()
+            );
+        }
+        let got: Vec<String> = events.iter().map(|e| describe(&doc, e)).collect();
+        let expected = case["events"].as_array().cloned().unwrap_or_default();
+        let mut used = HashSet::new();
+        for x in &expected {
+            match events
+                .iter()
+                .enumerate()
+                .find(|(k, e)| !used.contains(k) && fits(x, e))
+            {
+                Some((k, _)) => {
+                    used.insert(k);
+                }
+                None => failures.push(format!(
+                    "{file} case {n} ({note}): missing {x}; got {got:?}"
+                )),
+            }
+        }
+        if case["exact"].as_bool() == Some(true) && used.len() != events.len() {
+            failures.push(format!(
+                "{file} case {n} ({note}): expected exactly {} events; got {got:?}",
+                expected.len()
+            ));
+        }
+        for x in case["absent"].as_array().into_iter().flatten() {
+            if events.iter().any(|e| fits(x, e)) {
+                failures.push(format!(
+                    "{file} case {n} ({note}): unwanted {x}; got {got:?}"
+                ));
+            }
+        }
+    }
+    failures
+}
+
+#[test]
+fn golden_engine_cases_on_the_fictional_dictionaries() {
+    let failures = check("engine.json", &fictional_coder());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn golden_cases_on_the_embedded_dictionaries() {
+    let failures = check("real.json", embedded_coder());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn mention_spans_are_their_surface_forms() {
+    let coder = embedded_coder();
+    let doc = Doc::new("s", "North Korean leader Kim Jong-un and Russia’s Vladimir Putin signed a treaty in Pyongyang on Wednesday.")
+        .with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let events = coder.code(&doc);
+    assert!(!events.is_empty());
+    for e in &events {
+        let source = &doc.text[e.source.span.range()];
+        assert!(
+            e.source.entries.iter().any(|x| source.contains(&x.phrase)),
+            "{source} vs {:?}",
+            e.source.entries
+        );
+        assert_eq!(&doc.text[e.provenance.head.range()], "signed");
+        assert!(doc.text[e.sentence.range()].starts_with("North Korean"));
+    }
+}
+
+// ---- Data tests over the embedded dictionaries.
+
+#[test]
+fn embedded_dictionaries_load_without_any_diagnostic_and_quickly_enough_to_matter() {
+    let (dicts, diags) = Dictionaries::embedded();
+    assert!(
+        diags.is_empty(),
+        "{}",
+        diags
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(
+        dicts.verbs.len() >= 1500,
+        "only {} verb patterns",
+        dicts.verbs.len()
+    );
+}
+
+#[test]
+fn verb_patterns_cover_all_twenty_roots() {
+    let (dicts, _) = Dictionaries::embedded();
+    let roots: HashSet<&str> = dicts
+        .verbs
+        .patterns()
+        .iter()
+        .map(|p| p.code.root())
+        .collect();
+    for root in 1..=20 {
+        assert!(
+            roots.contains(format!("{root:02}").as_str()),
+            "no pattern for root {root:02}"
+        );
+    }
+    for p in dicts.verbs.patterns() {
+        assert!(
+            dicts.cameo.contains(p.code.as_str()),
+            "{}: {}",
+            p.location(),
+            p.code
+        );
+    }
+}
+
+#[test]
+fn every_un_member_and_observer_state_is_named() {
+    let (dicts, _) = Dictionaries::embedded();
+    let states: HashSet<&str> = dicts
+        .actors
+        .entries()
+        .iter()
+        .filter(|e| e.kind == ActorKind::Country)
+        .map(|e| e.code.as_str())
+        .collect();
+    assert!(states.len() >= 195, "only {} states", states.len());
+    for code in [
+        "PRK", "KOR", "RUS", "UKR", "USA", "CHN", "JPN", "IRN", "ISR", "PSE", "SYR", "VAT", "SSD",
+        "TLS",
+    ] {
+        assert!(states.contains(code), "{code} missing");
+    }
+    let capitals: HashSet<&str> = dicts
+        .actors
+        .entries()
+        .iter()
+        .filter(|e| e.kind == ActorKind::Capital)
+        .map(|e| e.phrase.as_str())
+        .collect();
+    for city in [
+        "Pyongyang",
+        "Moscow",
+        "Seoul",
+        "Beijing",
+        "Kyiv",
+        "Washington",
+    ] {
+        assert!(capitals.contains(city), "{city} missing");
+    }
+}
+
+#[test]
+fn leaders_have_sane_dates_and_no_shared_name_in_office_twice() {
+    let (dicts, _) = Dictionaries::embedded();
+    let persons: Vec<_> = dicts
+        .actors
+        .entries()
+        .iter()
+        .filter(|e| e.kind == ActorKind::Person)
+        .collect();
+    assert!(persons.len() >= 300);
+    let early = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap();
+    let late = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap();
+    for p in &persons {
+        let from = p
+            .from
+            .unwrap_or_else(|| panic!("{}: a person needs a start date", p.location()));
+        assert!(
+            from >= early && from < late,
+            "{}: start {from}",
+            p.location()
+        );
+        if let Some(to) = p.to {
+            assert!(from < to && to < late, "{}: {from}..{to}", p.location());
+        }
+    }
+    // One phrase must not name two different codes on the same day.
+    for (i, a) in persons.iter().enumerate() {
+        for b in &persons[i + 1..] {
+            if a.phrase.to_lowercase() != b.phrase.to_lowercase() || a.code == b.code {
+                continue;
+            }
+            let overlap =
+                a.from.max(b.from) < a.to.unwrap_or(late).min(b.to.unwrap_or(late)).into();
+            assert!(
+                !overlap,
+                "{} and {}: '{}' names {} and {} at once",
+                a.location(),
+                b.location(),
+                a.phrase,
+                a.code,
+                b.code
+            );
+        }
+    }
+}
+
+#[test]
+fn the_leaders_the_brief_names_resolve_on_the_seed_date() {
+    let coder = embedded_coder();
+    let doc = Doc::new(
+        "l",
+        "Kim Jong-un met Vladimir Putin. Xi Jinping met Volodymyr Zelensky.",
+    )
+    .with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let (_, traces) = coder.code_explained(&doc);
+    let codes: Vec<&str> = traces
+        .iter()
+        .flat_map(|t| t.actors.iter().map(|a| a.1.as_str()))
+        .collect();
+    assert_eq!(codes, ["PRKGOV", "RUSGOV", "CHNGOV", "UKRGOV"]);
+}

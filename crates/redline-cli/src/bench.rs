@@ -59,7 +59,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             .map(|i| sentences[i % distinct].as_str())
             .collect();
         docs.push(
-            Doc::new(format!("bench-{}", docs.len()), text.join(" "))
+            Doc::new(format!("bench-{}", docs.len()), text.join("\n\n"))
                 .with_published(chrono::NaiveDate::from_ymd_opt(2024, 6, 21)),
         );
         k += n;

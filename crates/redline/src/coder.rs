@@ -408,13 +408,23 @@ const SPEECH_VERBS: &[&str] = &[
     "fear",
 ];
 
+/// Whether a token ends the clause the subject is looked for in. Verbs of saying count only in
+/// lower case and not as nouns ("United States", "Secretary of State" are names).
 fn is_left_boundary(token: &Token) -> bool {
-    LEFT_BOUNDARIES.contains(&token.norm.as_str())
-        || token
-            .verb_lemma
-            .as_deref()
-            .is_some_and(|l| SPEECH_VERBS.contains(&l))
-        || SPEECH_VERBS.contains(&token.norm.as_str()) && token.norm != "report"
+    if LEFT_BOUNDARIES.contains(&token.norm.as_str()) {
+        return true;
+    }
+    let speech = token
+        .verb_lemma
+        .as_deref()
+        .is_some_and(|l| SPEECH_VERBS.contains(&l))
+        || SPEECH_VERBS.contains(&token.norm.as_str());
+    speech
+        && !token.capitalised
+        && !matches!(
+            token.norm.as_str(),
+            "report" | "reports" | "states" | "state" | "note" | "notes" | "fear" | "fears"
+        )
 }
 
 /// Words that end the clause a target is looked for in (searching rightwards).
@@ -634,8 +644,16 @@ impl Coder {
                 Some(m) => {
                     let pattern = self.dicts.verbs.pattern(m.pattern);
                     head_trace.pattern = Some((pattern.location(), pattern.text.clone()));
+                    // "the treaty", "the newly signed treaty": after a determiner (and adverbs).
+                    let mut before = head;
+                    while before > 0
+                        && tokens[before - 1].norm.ends_with("ly")
+                        && tokens[before - 1].norm.len() > 3
+                    {
+                        before -= 1;
+                    }
                     let after_determiner =
-                        head > 0 && DETERMINERS.contains(&tokens[head - 1].norm.as_str());
+                        before > 0 && DETERMINERS.contains(&tokens[before - 1].norm.as_str());
                     let inflected = tokens[head]
                         .verb_lemma
                         .as_deref()
@@ -1059,8 +1077,20 @@ fn find_subject(
         .filter(|(_, m)| !governed_by_preposition(tokens, mentions, m))
         .max_by_key(|(_, m)| m.end_token)
         .map(|(k, _)| k);
+    let by_agent = || {
+        mentions.iter().position(|m| {
+            m.first_token >= left_start
+                && m.end_token <= head
+                && ((m.first_token >= 1 && tokens[m.first_token - 1].norm == "by")
+                    || (m.first_token >= 2
+                        && tokens[m.first_token - 2].norm == "by"
+                        && tokens[m.first_token - 1].norm == "the"))
+        })
+    };
     match nearest {
         Some(k) => group_left(tokens, mentions, k),
+        // "The missiles fired by the Israeli military struck": the agent of a reduced relative.
+        None if let Some(k) = by_agent() => group_left(tokens, mentions, k),
         None => {
             // "the government, which is trying": a relative pronoun after a mention.
             if left_start >= 1 && matches!(tokens[left_start - 1].norm.as_str(), "which" | "who") {

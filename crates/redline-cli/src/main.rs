@@ -180,6 +180,7 @@ fn code(args: CodeArgs) -> Result<bool> {
             Scale::Gdelt => GoldsteinScale::Gdelt,
             Scale::Schrodt => GoldsteinScale::Schrodt,
         },
+        ..Config::default()
     };
     let coder = Coder::new(Arc::new(dicts), config);
     let stdout = std::io::stdout();
@@ -343,6 +344,9 @@ fn write_explain(
         for (s, code, kind) in &trace.actors {
             writeln!(out, "   actor: {:?} = {code} ({kind})", t(*s))?;
         }
+        for (s, n) in &trace.places {
+            writeln!(out, "   place: {:?} ({n} gazetteer candidate(s))", t(*s))?;
+        }
         for (s, date, basis) in &trace.dates {
             writeln!(out, "   date: {:?} = {date} ({basis})", t(*s))?;
         }
@@ -373,6 +377,19 @@ fn write_explain(
                 e.date_basis.as_str(),
                 e.provenance.pattern
             )?;
+            if let Some(l) = &e.location {
+                writeln!(
+                    out,
+                    "      location: {} ({}, {}) {:.2},{:.2} [{}]: {}",
+                    l.name,
+                    l.kind.as_str(),
+                    l.country,
+                    l.lat,
+                    l.lon,
+                    l.basis.as_str(),
+                    l.reason
+                )?;
+            }
         }
     }
     writeln!(out)

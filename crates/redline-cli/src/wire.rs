@@ -23,7 +23,55 @@ pub struct EventOut<'a> {
     pub modality: &'static str,
     pub date: Option<String>,
     pub date_basis: &'static str,
+    pub location: Option<LocationOut<'a>>,
+    pub tone: ToneBothOut,
     pub provenance: ProvenanceOut<'a>,
+}
+
+#[derive(Serialize)]
+pub struct LocationOut<'a> {
+    pub name: &'a str,
+    pub kind: &'static str,
+    pub country: &'a str,
+    pub admin1: Option<&'a str>,
+    pub admin1_name: Option<&'a str>,
+    pub lat: f32,
+    pub lon: f32,
+    pub geonameid: u32,
+    pub mention: Option<SpanOut<'a>>,
+    pub basis: &'static str,
+    pub reason: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ToneOut {
+    pub tone: f32,
+    pub polarity: f32,
+    pub words: u32,
+    pub positive: u32,
+    pub negative: u32,
+    pub valence: f32,
+}
+
+#[derive(Serialize)]
+pub struct ToneBothOut {
+    pub sentence: ToneOut,
+    pub document: ToneOut,
+}
+
+fn round2(x: f32) -> f32 {
+    (x * 100.0).round() / 100.0
+}
+
+fn tone(t: &redline::tone::Tone) -> ToneOut {
+    ToneOut {
+        tone: round2(t.tone),
+        polarity: round2(t.polarity),
+        words: t.words,
+        positive: t.positive,
+        negative: t.negative,
+        valence: (t.valence * 1000.0).round() / 1000.0,
+    }
 }
 
 #[derive(Serialize)]
@@ -153,6 +201,23 @@ pub fn event_out<'a>(doc: &'a Doc, e: &'a Event) -> EventOut<'a> {
         modality: e.modality.as_str(),
         date: e.date.map(|d| d.to_string()),
         date_basis: e.date_basis.as_str(),
+        location: e.location.as_ref().map(|l| LocationOut {
+            name: &l.name,
+            kind: l.kind.as_str(),
+            country: &l.country,
+            admin1: non_empty(&l.admin1),
+            admin1_name: non_empty(&l.admin1_name),
+            lat: l.lat,
+            lon: l.lon,
+            geonameid: l.geonameid,
+            mention: l.span.map(|s| span(doc, s)),
+            basis: l.basis.as_str(),
+            reason: &l.reason,
+        }),
+        tone: ToneBothOut {
+            sentence: tone(&e.tone),
+            document: tone(&e.document_tone),
+        },
         provenance: ProvenanceOut {
             pattern: PatternOut {
                 id: &p.pattern,

@@ -199,6 +199,48 @@ fn simple_pattern(pattern: &str, s: &str) -> bool {
 }
 
 #[test]
+fn seed_treaty_is_located_in_pyongyang_and_the_denial_is_not() {
+    let out = run(redline()
+        .arg("code")
+        .arg(shared().join("seed/dangerous-cooperation.txt")));
+    let events: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let treaty: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["cameo"] == "057" && e["sentence"]["index"] == 0)
+        .collect();
+    assert_eq!(treaty.len(), 2);
+    for e in treaty {
+        let loc = &e["location"];
+        assert!(
+            (loc["lat"].as_f64().unwrap() - 39.03).abs() < 0.1
+                && (loc["lon"].as_f64().unwrap() - 125.75).abs() < 0.1,
+            "{loc}"
+        );
+        assert_eq!(loc["basis"], "sentence");
+    }
+    // "Both Pyongyang and Moscow have denied": Pyongyang is the actor, not the place.
+    let denial = events
+        .iter()
+        .find(|e| e["cameo"] == "016")
+        .expect("the denial is coded");
+    assert_eq!(denial["source"]["text"], "Pyongyang");
+    assert_ne!(
+        denial["location"]["mention"]["start"], denial["source"]["start"],
+        "{}",
+        denial["location"]
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e["tone"]["document"]["words"].as_u64().unwrap() > 500)
+    );
+}
+
+#[test]
 fn every_event_matches_the_schema_and_its_spans() {
     let shared = shared();
     let schema: Value = serde_json::from_str(

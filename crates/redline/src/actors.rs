@@ -6,7 +6,9 @@
 //! country followed by an agent and a person ("North Korean leader Kim Jong-un") is one mention
 //! whose code is the person's (PRKGOV); "South Korean and US officials" gives KORGOV and USAGOV.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@
 //! fails: a sentence with no match has no event, and `--explain` says why.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 
@@ -17,8 +17,10 @@ use crate::cameo::{CameoCode, CameoTable, GoldsteinScale};
 use crate::dates::{DateBasis, DateMention, find_dates};
 use crate::diag::{Diagnostic, Severity};
 use crate::doc::Doc;
+use crate::geo::{Gazetteer, LocationBasis, PlaceKind, Toponym};
 use crate::modality::{Modality, modality_at};
 use crate::text::{Lemmatizer, Span, Token, make_token, sentence_spans, token_spans};
+use crate::tone::{Tone, ToneCounter, ToneLexicon};
 use crate::verbs::{PatternMatch, VerbDictionary};
 
 /// The coder's version, recorded in every event's provenance.
@@ -150,6 +152,11 @@ pub struct Dictionaries {
     pub lemmatizer: Lemmatizer,
     /// A name for this set of dictionaries, recorded in provenance.
     pub version: String,
+    /// Places, for event locations: parsed on first use (about 50 ms), so that loading the
+    /// dictionaries stays fast for the tools that never locate anything.
+    gazetteer: OnceLock<Gazetteer>,
+    /// Word valences, for tone.
+    pub tone: ToneLexicon,
 }
 
 impl Dictionaries {
@@ -161,6 +168,8 @@ impl Dictionaries {
             cameo: CameoTable::embedded(),
             lemmatizer: Lemmatizer::from_table(EMBEDDED_LEMMAS),
             version: "custom".to_string(),
+            gazetteer: OnceLock::new(),
+            tone: ToneLexicon::embedded(),
         }
     }
 
@@ -176,6 +185,16 @@ impl Dictionaries {
         }
         dicts.version = format!("redline-dict/{}", env!("CARGO_PKG_VERSION"));
         (dicts, diags)
+    }
+
+    /// The gazetteer (the embedded one unless [`Dictionaries::set_gazetteer`] replaced it).
+    pub fn gazetteer(&self) -> &Gazetteer {
+        self.gazetteer.get_or_init(Gazetteer::embedded)
+    }
+
+    /// Uses another gazetteer.
+    pub fn set_gazetteer(&mut self, gazetteer: Gazetteer) {
+        self.gazetteer = OnceLock::from(gazetteer);
     }
 
     /// Adds an actor file in Redline's format.
@@ -194,6 +213,8 @@ impl Dictionaries {
 pub struct Config {
     /// Which Goldstein table scores events.
     pub goldstein: GoldsteinScale,
+    /// Skip event locations and tone (for measuring what they cost).
+    pub skip_places_and_tone: bool,
 }
 
 /// A dictionary entry that contributed to an actor.
@@ -278,6 +299,47 @@ pub struct Event {
     pub date_basis: DateBasis,
     /// Why.
     pub provenance: Provenance,
+    /// Where it happened, when the text or its actors say.
+    pub location: Option<EventLocation>,
+    /// The tone of the event's sentence.
+    pub tone: Tone,
+    /// The tone of the whole document.
+    pub document_tone: Tone,
+}
+
+/// Where an event happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLocation {
+    /// The place's name.
+    pub name: String,
+    /// Country, admin-1 or city.
+    pub kind: PlaceKind,
+    /// ISO alpha-3.
+    pub country: String,
+    /// Admin-1 code, empty for a country.
+    pub admin1: String,
+    /// Admin-1 name.
+    pub admin1_name: String,
+    /// Latitude.
+    pub lat: f32,
+    /// Longitude.
+    pub lon: f32,
+    /// GeoNames id.
+    pub geonameid: u32,
+    /// The place name in the text (none when it comes from an actor's country).
+    pub span: Option<Span>,
+    /// Sentence, paragraph or actor country.
+    pub basis: LocationBasis,
+    /// Why this place among the candidates.
+    pub reason: String,
+}
+
+/// Per-sentence facts kept for the document-level passes (location and tone).
+#[derive(Debug, Default)]
+struct SentenceFacts {
+    toponyms: Vec<Toponym>,
+    tone: ToneCounter,
+    paragraph: usize,
 }
 
 /// What `--explain` shows for one sentence.
@@ -295,6 +357,8 @@ pub struct SentenceTrace {
     pub dates: Vec<(Span, String, &'static str)>,
     /// Each head tried and what came of it.
     pub heads: Vec<HeadTrace>,
+    /// Places named: span and number of gazetteer candidates.
+    pub places: Vec<(Span, usize)>,
 }
 
 /// One head word and its outcome.
@@ -534,13 +598,21 @@ impl Coder {
             }
         }
         let mut events = Vec::new();
+        let mut facts: Vec<SentenceFacts> = Vec::new();
+        let mut paragraph = 0;
+        let mut previous_end = doc.body.start;
         for (index, sentence) in self.sentences(doc).into_iter().enumerate() {
+            let gap = &doc.text[previous_end..sentence.start];
+            if index > 0 && gap.matches('\n').count() >= 2 {
+                paragraph += 1;
+            }
+            previous_end = sentence.end;
             let mut trace = traces.as_ref().map(|_| SentenceTrace {
                 index,
                 span: sentence,
                 ..SentenceTrace::default()
             });
-            self.code_sentence(
+            let (toponyms, tone) = self.code_sentence(
                 doc,
                 index,
                 sentence,
@@ -548,11 +620,116 @@ impl Coder {
                 &mut events,
                 trace.as_mut(),
             );
+            facts.push(SentenceFacts {
+                toponyms,
+                tone,
+                paragraph,
+            });
             if let (Some(list), Some(t)) = (traces.as_deref_mut(), trace) {
                 list.push(t);
             }
         }
+        let mut document = ToneCounter::default();
+        for f in &facts {
+            document.add(&f.tone);
+        }
+        let document_tone = document.tone();
+        let mut doc_countries: Vec<String> = state.seen.iter().cloned().collect();
+        doc_countries.sort();
+        for e in &mut events {
+            let f = &facts[e.sentence_index];
+            e.tone = f.tone.tone();
+            e.document_tone = document_tone;
+            if !self.config.skip_places_and_tone {
+                e.location = self.locate(e, &facts, &doc_countries);
+            }
+        }
         events
+    }
+
+    /// The place an event happened: a place named in its sentence (the nearest after the head,
+    /// else before it), else one named in its paragraph, else the country of an actor (the
+    /// target's for visits and material acts, which happen where the target is; else the
+    /// source's).
+    fn locate(
+        &self,
+        e: &Event,
+        facts: &[SentenceFacts],
+        doc_countries: &[String],
+    ) -> Option<EventLocation> {
+        let gaz = &self.dicts.gazetteer();
+        let event_countries: Vec<&str> = [Some(&e.source.code), e.target.as_ref().map(|t| &t.code)]
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.country())
+            .collect();
+        let head = e.provenance.head.start;
+        let here = &facts[e.sentence_index];
+        let in_sentence = here.toponyms.iter().min_by_key(|t| {
+            if t.span.start >= head {
+                t.span.start - head
+            } else {
+                10_000 + head - t.span.end
+            }
+        });
+        let paragraph = || {
+            facts
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| f.paragraph == here.paragraph && *i != e.sentence_index)
+                .flat_map(|(i, f)| {
+                    f.toponyms
+                        .iter()
+                        .map(move |t| (i.abs_diff(e.sentence_index), t))
+                })
+                .min_by_key(|(d, t)| (*d, t.span.start))
+                .map(|(_, t)| t)
+        };
+        let (toponym, basis) = match in_sentence {
+            Some(t) => (Some(t), LocationBasis::Sentence),
+            None => match paragraph() {
+                Some(t) => (Some(t), LocationBasis::Paragraph),
+                None => (None, LocationBasis::ActorCountry),
+            },
+        };
+        let (place, span, reason) = match toponym {
+            Some(t) => {
+                let r = gaz.resolve(t, &event_countries, doc_countries)?;
+                (r.place, Some(t.span), r.reason)
+            }
+            None => {
+                let target_side = matches!(e.code.root(), "04") || matches!(e.quad_class, 2 | 4);
+                let actor = if target_side {
+                    e.target.as_ref().or(Some(&e.source))
+                } else {
+                    Some(&e.source)
+                };
+                let country = actor.and_then(|a| a.code.country())?;
+                let reason = format!(
+                    "no place named; the {} actor's country",
+                    if target_side && e.target.is_some() {
+                        "target"
+                    } else {
+                        "source"
+                    }
+                );
+                (gaz.country(country)?, None, reason)
+            }
+        };
+        let p = gaz.place(place);
+        Some(EventLocation {
+            name: p.name.clone(),
+            kind: p.kind,
+            country: p.country.clone(),
+            admin1: p.admin1.clone(),
+            admin1_name: p.admin1_name.clone(),
+            lat: p.lat,
+            lon: p.lon,
+            geonameid: p.geonameid,
+            span,
+            basis,
+            reason,
+        })
     }
 
     fn code_sentence(
@@ -563,11 +740,11 @@ impl Coder {
         state: &mut DocState,
         events: &mut Vec<Event>,
         mut trace: Option<&mut SentenceTrace>,
-    ) {
+    ) -> (Vec<Toponym>, ToneCounter) {
         let text = &doc.text;
         let tokens = self.tokens(text, sentence);
         if tokens.is_empty() {
-            return;
+            return (Vec::new(), ToneCounter::default());
         }
         let mut mentions =
             self.dicts
@@ -719,7 +896,55 @@ impl Coder {
             }
             state.last_state_pair = Some(members);
         }
+        let (tone, toponyms) = if self.config.skip_places_and_tone {
+            (ToneCounter::default(), Vec::new())
+        } else {
+            (
+                self.dicts.tone.count(&tokens),
+                self.toponyms(&tokens, &mentions),
+            )
+        };
+        if let Some(t) = trace {
+            t.places = toponyms
+                .iter()
+                .map(|p| (p.span, p.candidates.len()))
+                .collect();
+        }
         state.previous = mentions;
+        (toponyms, tone)
+    }
+
+    /// Places named in a sentence: gazetteer toponyms used as places, and country or context
+    /// mentions after a locative ("across the border into the South").
+    fn toponyms(&self, tokens: &[Token], mentions: &[Mention]) -> Vec<Toponym> {
+        let gaz = &self.dicts.gazetteer();
+        let mut out = gaz.find_toponyms(tokens);
+        for m in mentions {
+            if !matches!(m.kind, MentionKind::State | MentionKind::Context)
+                || out.iter().any(|t| t.first_token == m.first_token)
+            {
+                continue;
+            }
+            let mut before = m.first_token;
+            if before > 0 && tokens[before - 1].norm == "the" {
+                before -= 1;
+            }
+            let locative = before > 0
+                && matches!(
+                    tokens[before - 1].norm.as_str(),
+                    "in" | "into" | "at" | "across" | "inside" | "throughout" | "within"
+                );
+            if let (true, Some(country)) = (locative, m.code.country().and_then(|c| gaz.country(c)))
+            {
+                out.push(Toponym {
+                    span: m.span,
+                    first_token: m.first_token,
+                    candidates: vec![country],
+                    region_word: false,
+                });
+            }
+        }
+        out
     }
 
     /// Adds mentions for "the two leaders", "both countries" and unambiguous pronouns.
@@ -959,6 +1184,9 @@ impl Coder {
                 modality,
                 date: date_value,
                 date_basis: basis,
+                location: None,
+                tone: Tone::default(),
+                document_tone: Tone::default(),
                 provenance: Provenance {
                     pattern: pattern.location(),
                     pattern_text: pattern.text.clone(),

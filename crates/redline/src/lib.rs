@@ -26,8 +26,10 @@ pub mod coder;
 pub mod dates;
 pub mod diag;
 pub mod doc;
+pub mod geo;
 pub mod modality;
 pub mod text;
+pub mod tone;
 pub mod verbs;
 
 pub use actors::{ActorCode, ActorDictionary};

@@ -6,7 +6,7 @@
 //! (`3.5`, `1,000`) and hyphenated words (`Jong-un`) whole, and splits the possessive `'s` and the
 //! negation `n't` off as tokens of their own.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 /// A half-open byte range into a document's text.
@@ -83,7 +83,7 @@ pub struct Lemmatizer {
 impl Lemmatizer {
     /// Builds the lemmatiser from a `form<TAB>verb_lemma<TAB>noun_lemma` table (`-` for none).
     pub fn from_table(table: &str) -> Lemmatizer {
-        let mut forms = HashMap::with_capacity(table.len() / 20);
+        let mut forms = HashMap::with_capacity_and_hasher(table.len() / 20, Default::default());
         for line in table.lines() {
             if line.starts_with('#') || line.is_empty() {
                 continue;

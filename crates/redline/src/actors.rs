@@ -490,12 +490,34 @@ const VERB_LIKE: &[&str] = &[
 
 /// Whether `role` modifies the word `next` instead of naming an actor.
 fn modifies_next(role: &Token, next: &Token) -> bool {
+    let adverb = next.norm.ends_with("ly") || TIME_WORDS.contains(&next.norm.as_str());
     MODIFIER_AGENTS.contains(&role.norm.as_str())
         && !next.punct
         && !next.capitalised
+        && !adverb
         && next.verb_lemma.is_none()
         && !VERB_LIKE.contains(&next.norm.as_str())
 }
+
+/// Adverbs of time that may stand between a subject and its verb ("the military yesterday gave").
+const TIME_WORDS: &[&str] = &[
+    "yesterday",
+    "today",
+    "tonight",
+    "tomorrow",
+    "now",
+    "then",
+    "again",
+    "earlier",
+    "later",
+    "already",
+    "still",
+    "also",
+    "last",
+    "this",
+    "soon",
+    "once",
+];
 
 /// Tokens that, standing between two mentions, join them into a compound.
 pub fn is_joiner(norm: &str) -> bool {
@@ -681,7 +703,24 @@ impl ActorDictionary {
                     .get(j)
                     .is_some_and(|t| modifies_next(&tokens[j - 1], t))
             {
-                continue;
+                // "United States military aid": the country may still be the actor.
+                if chunk.country.is_none() || chunk.adjective_only || chunk.first + 1 >= j {
+                    continue;
+                }
+                let country_end = self
+                    .longest_at(tokens, text, chunk.first)
+                    .map_or(chunk.first + 1, |(e, _)| e);
+                let is_noun = chunk
+                    .entries
+                    .first()
+                    .is_some_and(|&e| self.entries[e as usize].kind == ActorKind::Country);
+                if !is_noun {
+                    continue;
+                }
+                chunk.agent = None;
+                chunk.kind = Some(MentionKind::State);
+                chunk.end = country_end;
+                chunk.entries.truncate(1);
             }
             chunks.push(chunk);
         }

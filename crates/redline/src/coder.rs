@@ -1401,7 +1401,7 @@ fn governed_by_preposition(tokens: &[Token], mentions: &[Mention], m: &Mention) 
         if PREPOSITIONS.contains(&prev) {
             return true;
         }
-        if is_joiner(prev)
+        if matches!(prev, "and" | "or" | "&")
             && let Some(before) = mentions.iter().find(|x| x.end_token == k)
         {
             first = before.first_token;

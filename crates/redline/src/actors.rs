@@ -549,6 +549,23 @@ impl ActorDictionary {
                     i += 1;
                     continue;
                 }
+                // "Kim Hong-kyun" is not Kim Jong-un: a surname alone, followed by more of a
+                // name, is someone else.
+                let surname_only = end == i + 1
+                    && entries
+                        .iter()
+                        .all(|&e| self.entries[e as usize].kind == ActorKind::Person);
+                if surname_only
+                    && tokens.get(end).is_some_and(|t| {
+                        t.capitalised
+                            && !t.punct
+                            && crate::dates::month(&t.norm).is_none()
+                            && !crate::dates::is_day_word(&t.norm)
+                    })
+                {
+                    i = end;
+                    continue;
+                }
                 raws.push((i, end, entries));
                 i = end;
             } else {

@@ -1171,6 +1171,24 @@ impl Coder {
                     && !(x.first_token > 0
                         && LOCATIVES.contains(&tokens[x.first_token - 1].norm.as_str()))
             });
+            // "sent troops to Russia": a bare role word (no country) yields to a later actor with
+            // one in the same clause.
+            let first = first.map(|k| {
+                if mentions[k].code.as_str().len() == 3 && mentions[k].code.country().is_none() {
+                    mentions
+                        .iter()
+                        .position(|x| {
+                            x.first_token >= mentions[k].end_token
+                                && x.end_token <= right_end
+                                && x.code.country().is_some()
+                                && !(x.first_token > 0
+                                    && LOCATIVES.contains(&tokens[x.first_token - 1].norm.as_str()))
+                        })
+                        .unwrap_or(k)
+                } else {
+                    k
+                }
+            });
             first
                 .map(|k| group_right(tokens, mentions, k))
                 .unwrap_or_default()
@@ -1353,6 +1371,10 @@ fn find_subject(
         .enumerate()
         .filter(|(_, m)| m.first_token >= left_start && m.end_token <= head)
         .filter(|(_, m)| !governed_by_preposition(tokens, mentions, m))
+        // "Y's attack ... urged": a possessor is the subject only of a head close after it.
+        .filter(|(_, m)| {
+            !(tokens.get(m.end_token).is_some_and(|t| t.norm == "'s") && head > m.end_token + 4)
+        })
         .max_by_key(|(_, m)| m.end_token)
         .map(|(k, _)| k);
     let by_agent = || {
@@ -1418,6 +1440,10 @@ fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
     loop {
         let mut j = first;
         let mut joined = false;
+        // "South Korea and the United States": an article may follow the joiner.
+        if j > 1 && matches!(tokens[j - 1].norm.as_str(), "the") && is_joiner(&tokens[j - 2].norm) {
+            j -= 1;
+        }
         while j > 0 && is_joiner(&tokens[j - 1].norm) {
             j -= 1;
             joined = true;
@@ -1448,6 +1474,9 @@ fn group_right(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
         while j < tokens.len() && is_joiner(&tokens[j].norm) {
             j += 1;
             joined = true;
+        }
+        if joined && j < tokens.len() && tokens[j].norm == "the" {
+            j += 1;
         }
         if !joined {
             break;

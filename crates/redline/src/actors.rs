@@ -74,6 +74,9 @@ pub enum ActorKind {
     Person,
     /// A phrase that names an actor only in a context.
     Context,
+    /// The last word of an organisation's name ("Ministry", "Association"): a capitalised name
+    /// ending in it is an organisation of that agent type.
+    OrgHead,
 }
 
 impl ActorKind {
@@ -87,6 +90,7 @@ impl ActorKind {
             "agent" => ActorKind::Agent,
             "person" => ActorKind::Person,
             "context" => ActorKind::Context,
+            "orghead" => ActorKind::OrgHead,
             _ => return None,
         })
     }
@@ -102,6 +106,7 @@ impl ActorKind {
             ActorKind::Agent => "agent",
             ActorKind::Person => "person",
             ActorKind::Context => "context",
+            ActorKind::OrgHead => "orghead",
         }
     }
 }
@@ -159,6 +164,8 @@ struct TrieNode {
 pub struct ActorDictionary {
     entries: Vec<ActorEntry>,
     nodes: Vec<TrieNode>,
+    /// `orghead` words, by normalised form.
+    org_heads: HashMap<String, u32>,
 }
 
 impl Default for ActorDictionary {
@@ -166,6 +173,7 @@ impl Default for ActorDictionary {
         ActorDictionary {
             entries: Vec::new(),
             nodes: vec![TrieNode::default()],
+            org_heads: HashMap::default(),
         }
     }
 }
@@ -238,6 +246,7 @@ impl ActorDictionary {
                     | ActorKind::People
                     | ActorKind::Capital
                     | ActorKind::Agent
+                    | ActorKind::OrgHead
             ) && code.as_str().len() != 3
             {
                 diags.push(Diagnostic::error(
@@ -299,6 +308,16 @@ impl ActorDictionary {
                     diags.push(Diagnostic::error(file, line_no, "empty phrase"));
                     continue;
                 }
+                if kind == ActorKind::OrgHead
+                    && (phrase.contains(' ') || !phrase.starts_with(char::is_uppercase))
+                {
+                    diags.push(Diagnostic::error(
+                        file,
+                        line_no,
+                        format!("orghead '{phrase}' must be one capitalised word"),
+                    ));
+                    continue;
+                }
                 let entry = ActorEntry {
                     kind,
                     code: code.clone(),
@@ -318,6 +337,12 @@ impl ActorDictionary {
     }
 
     fn insert(&mut self, mut entry: ActorEntry) {
+        if entry.kind == ActorKind::OrgHead {
+            let id = self.entries.len() as u32;
+            self.org_heads.insert(normalise(&entry.phrase), id);
+            self.entries.push(entry);
+            return;
+        }
         let spans = token_spans(&entry.phrase, 0..entry.phrase.len());
         let mut node = 0u32;
         for span in &spans {
@@ -572,10 +597,13 @@ impl ActorDictionary {
                 i += 1;
             }
         }
+        self.add_organisation_names(tokens, &mut raws);
+        // An organisation name (`orghead`) composes like an agent.
         let kinds = |r: &(usize, usize, Vec<u32>), k: ActorKind| {
-            r.2.iter()
-                .copied()
-                .find(|&e| self.entries[e as usize].kind == k)
+            r.2.iter().copied().find(|&e| {
+                let kind = self.entries[e as usize].kind;
+                kind == k || (k == ActorKind::Agent && kind == ActorKind::OrgHead)
+            })
         };
         let mut chunks: Vec<Chunk> = Vec::new();
         let mut r = 0;
@@ -792,6 +820,68 @@ impl ActorDictionary {
                 })
             })
             .collect()
+    }
+
+    /// Adds raw matches for capitalised names ending in an `orghead` word that no dictionary
+    /// phrase covers: "Junior Doctors Association", "Fish and Wildlife Service", "the Ministry of
+    /// Defence".
+    fn add_organisation_names(&self, tokens: &[Token], raws: &mut Vec<(usize, usize, Vec<u32>)>) {
+        if self.org_heads.is_empty() {
+            return;
+        }
+        let covered =
+            |k: usize, raws: &[(usize, usize, Vec<u32>)]| raws.iter().any(|r| r.0 <= k && k < r.1);
+        let mut added = Vec::new();
+        for k in 0..tokens.len() {
+            let Some(&entry) = self.org_heads.get(&tokens[k].norm) else {
+                continue;
+            };
+            if !tokens[k].capitalised || covered(k, raws) {
+                continue;
+            }
+            // Leftwards over capitalised words and the small words inside names.
+            let mut first = k;
+            while first > 0 && !covered(first - 1, raws) {
+                let t = &tokens[first - 1];
+                let inner = matches!(t.norm.as_str(), "of" | "and" | "for" | "&")
+                    && first >= 2
+                    && tokens[first - 2].capitalised;
+                if (t.capitalised && !t.punct && !matches!(t.norm.as_str(), "the" | "a" | "an"))
+                    || inner
+                {
+                    first -= 1;
+                } else {
+                    break;
+                }
+            }
+            // Rightwards over "of Foreign Affairs".
+            let mut end = k + 1;
+            if end + 1 < tokens.len()
+                && matches!(tokens[end].norm.as_str(), "of" | "for")
+                && tokens[end + 1].capitalised
+                && !covered(end + 1, raws)
+            {
+                end += 1;
+                while end < tokens.len()
+                    && tokens[end].capitalised
+                    && !tokens[end].punct
+                    && !covered(end, raws)
+                {
+                    end += 1;
+                }
+            }
+            if first == k && end == k + 1 {
+                continue;
+            }
+            if !added
+                .iter()
+                .any(|a: &(usize, usize, Vec<u32>)| a.0 < end && first < a.1)
+            {
+                added.push((first, end, vec![entry]));
+            }
+        }
+        raws.extend(added);
+        raws.sort_by_key(|r| r.0);
     }
 
     /// The code of the office a person held on `date`: the stint in force, else the latest stint

@@ -194,6 +194,20 @@ fn mention_spans_are_their_surface_forms() {
     }
 }
 
+#[test]
+fn a_coder_is_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Coder>();
+    let coder = embedded_coder();
+    let codes: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| scope.spawn(move || coder.code(&Doc::new(format!("t{i}"), "Russia attacked Ukraine.")).len()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(codes, [1, 1, 1, 1]);
+}
+
 // ---- Data tests over the embedded dictionaries.
 
 #[test]

@@ -27,6 +27,7 @@ pub mod dates;
 pub mod diag;
 pub mod doc;
 pub mod modality;
+pub mod syntax;
 pub mod text;
 pub mod verbs;
 

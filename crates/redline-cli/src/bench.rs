@@ -24,17 +24,19 @@ pub struct BenchArgs {
     json: bool,
 }
 
-const FILES: &[&str] = &[
+/// The treebank files whose `# text` sentences make the corpus (also `redline syntax bench`'s).
+pub const FILES: &[&str] = &[
     "ud-ewt/en_ewt-ud-train.conllu",
     "ud-ewt/en_ewt-ud-dev.conllu",
     "ud-ewt/en_ewt-ud-test.conllu",
     "ud-pud/en_pud-ud-test.conllu",
 ];
 
-pub fn run(args: BenchArgs) -> Result<()> {
+/// Every `# text = ` sentence of the UD files under `data`.
+pub fn ud_sentences(data: &std::path::Path) -> Result<Vec<String>> {
     let mut sentences = Vec::new();
     for f in FILES {
-        let path = args.data.join(f);
+        let path = data.join(f);
         let text = std::fs::read_to_string(&path).with_context(|| {
             format!(
                 "cannot read {} (set --data to the shared data folder)",
@@ -48,8 +50,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
         );
     }
     if sentences.is_empty() {
-        bail!("no '# text = ' lines found under {}", args.data.display());
+        bail!("no '# text = ' lines found under {}", data.display());
     }
+    Ok(sentences)
+}
+
+pub fn run(args: BenchArgs) -> Result<()> {
+    let sentences = ud_sentences(&args.data)?;
     let distinct = sentences.len();
     let mut docs = Vec::new();
     let mut k = 0;

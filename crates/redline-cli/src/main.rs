@@ -6,6 +6,7 @@
 
 mod bench;
 mod input;
+mod syntax;
 mod wire;
 
 use std::io::{BufWriter, Write};
@@ -41,6 +42,11 @@ enum Command {
     },
     /// Measure coding speed on a corpus built from the UD treebanks' sentences.
     Bench(bench::BenchArgs),
+    /// The built-in English tagger, lemmatiser and dependency parser.
+    Syntax {
+        #[command(subcommand)]
+        command: syntax::SyntaxCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +109,7 @@ fn main() -> ExitCode {
             command: DictCommand::Check { dicts },
         } => dict_check(&dicts),
         Command::Bench(args) => bench::run(args).map(|()| true),
+        Command::Syntax { command } => syntax::run(command).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -401,3 +401,82 @@ fn dict_check_reports_defects_with_file_and_line() {
         "{text}"
     );
 }
+
+/// The committed syntax model reproduces the scores recorded beside it (EWT test, gold tokens)
+/// within 0.1 point, so a model and its README numbers cannot drift apart.
+#[test]
+fn syntax_eval_reproduces_the_recorded_test_scores() {
+    let shared = shared();
+    let recorded: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("crates/redline/data/syntax.scores.json")).unwrap(),
+    )
+    .unwrap();
+    let out = run(redline()
+        .args(["syntax", "eval"])
+        .arg(shared.join("data/ud-ewt/en_ewt-ud-test.conllu")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let measured: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["upos", "xpos", "lemma", "uas", "las"] {
+        let (m, r) = (
+            measured[key].as_f64().unwrap(),
+            recorded["ewt_test"][key].as_f64().unwrap(),
+        );
+        assert!((m - r).abs() <= 0.1, "{key}: measured {m}, recorded {r}");
+    }
+    assert!(measured["sentences_per_second"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn syntax_parse_prints_one_tree_per_sentence_as_conllu() {
+    let mut child = redline()
+        .args(["syntax", "parse", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("Russia's army didn't attack. Kim met Putin in Pyongyang.".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let sentences: Vec<&str> = text
+        .split("\n\n")
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    assert_eq!(sentences.len(), 2, "{text}");
+    for s in &sentences {
+        let words: Vec<Vec<&str>> = s
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('\t').collect())
+            .collect();
+        assert!(words.iter().all(|w| w.len() == 10), "{s}");
+        assert_eq!(words.iter().filter(|w| w[6] == "0").count(), 1, "{s}");
+    }
+    let forms: Vec<&str> = sentences[0]
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').nth(1).unwrap())
+        .collect();
+    assert_eq!(forms, ["Russia", "'s", "army", "did", "n't", "attack", "."]);
+}
+
+#[test]
+fn syntax_eval_reports_a_bad_treebank_with_file_and_line() {
+    let dir = temp_dir("syntax-bad");
+    let bad = dir.join("bad.conllu");
+    std::fs::write(&bad, "1\tword\n").unwrap();
+    let out = run(redline().args(["syntax", "eval"]).arg(&bad));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.conllu:1: expected 10 columns"), "{err}");
+}

@@ -28,6 +28,7 @@ pub mod diag;
 pub mod doc;
 pub mod geo;
 pub mod modality;
+pub mod syntax;
 pub mod text;
 pub mod tone;
 pub mod verbs;

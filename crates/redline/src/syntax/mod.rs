@@ -1,0 +1,447 @@
+//! Syntax: a built-in English tagger, lemmatiser and labelled dependency parser (UD v2).
+//!
+//! [`SyntaxModel`] bundles the three, trained on the UD English Web Treebank by
+//! [`train`] and shipped in the binary as `data/syntax.model` ([`SyntaxModel::embedded`]).
+//! Like the rest of the core it does no I/O: models come in as bytes, treebanks as text, and the
+//! CLI reads the files. The pieces, one file each:
+//!
+//! * [`conllu`]: reading and writing CoNLL-U;
+//! * [`tokenize`]: UD-style tokens of raw text, as byte spans (`don't` -> `do n't`);
+//! * [`tagger`]: UPOS and XPOS, an averaged perceptron;
+//! * [`lemma`]: lemmas from exceptions, the embedded lemma table and suffix rules;
+//! * [`parser`]: greedy arc-eager parsing with a dynamic oracle;
+//! * [`perceptron`]: the hashed averaged perceptron under both;
+//! * [`model`]: the versioned binary file format;
+//! * [`eval`]: CoNLL 2018-style scores, on gold tokens or raw text.
+//!
+//! ```
+//! let model = redline::syntax::SyntaxModel::embedded().unwrap();
+//! let words = model.analyse(&["Russia", "signed", "the", "treaty", "."]);
+//! assert_eq!(words[1].deprel, "root");
+//! assert_eq!(words[0].head, 2);
+//! assert_eq!(words[0].deprel, "nsubj");
+//! ```
+
+pub mod conllu;
+pub mod eval;
+pub mod lemma;
+pub mod model;
+pub mod parser;
+pub mod perceptron;
+pub mod tagger;
+pub mod tokenize;
+
+use conllu::{Sentence, Word};
+use lemma::LemmaModel;
+use model::{ByteReader, ByteWriter, FORMAT_VERSION, MAGIC};
+use parser::{Parser, ParserExample, word_hash};
+use perceptron::Rng;
+use tagger::Tagger;
+
+use crate::text::{Lemmatizer, Span};
+
+/// The model shipped in the binary (trained by `redline syntax train`, see the README).
+pub const EMBEDDED_MODEL: &[u8] = include_bytes!("../../data/syntax.model");
+
+/// What can go wrong reading treebanks and models.
+#[derive(Debug, thiserror::Error)]
+pub enum SyntaxError {
+    /// A CoNLL-U line could not be read.
+    #[error("{file}:{line}: {message}")]
+    Conllu {
+        /// The file, as named by the caller.
+        file: String,
+        /// The 1-based line (0 when the fault is a whole sentence).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A model file could not be decoded.
+    #[error("syntax model: offset {offset}: {message}")]
+    Model {
+        /// The byte offset at fault.
+        offset: usize,
+        /// What was expected there.
+        message: String,
+    },
+}
+
+/// The analysis of one word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Analysis<'m> {
+    /// Universal part of speech.
+    pub upos: &'m str,
+    /// Penn Treebank tag.
+    pub xpos: &'m str,
+    /// The lemma.
+    pub lemma: String,
+    /// The head, 1-based; 0 for the root.
+    pub head: usize,
+    /// The dependency relation, with subtype.
+    pub deprel: &'m str,
+}
+
+/// A sentence of raw text, tokenised and analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedSentence<'m> {
+    /// The sentence in the text.
+    pub span: Span,
+    /// The words in the text.
+    pub spans: Vec<Span>,
+    /// Their analyses.
+    pub words: Vec<Analysis<'m>>,
+}
+
+/// The tagger, lemmatiser and parser, trained together.
+#[derive(Debug, Clone)]
+pub struct SyntaxModel {
+    /// The part-of-speech tagger.
+    pub tagger: Tagger,
+    /// The lemmatiser.
+    pub lemmas: LemmaModel,
+    /// The dependency parser.
+    pub parser: Parser,
+}
+
+/// Options for [`train`].
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Seeds the order of training sentences and the parser's exploration.
+    pub seed: u64,
+    /// Passes over the data for the tagger.
+    pub tagger_epochs: usize,
+    /// Passes over the data for the parser.
+    pub parser_epochs: usize,
+    /// The parser trains on tags predicted by taggers that did not see the sentence (this many
+    /// folds), so that it learns what the tagger's mistakes look like; 1 trains on gold tags.
+    pub jackknife_folds: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> TrainOptions {
+        TrainOptions {
+            seed: 1,
+            tagger_epochs: 8,
+            parser_epochs: 12,
+            jackknife_folds: 4,
+        }
+    }
+}
+
+impl SyntaxModel {
+    /// Decodes a model written by [`SyntaxModel::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<SyntaxModel, SyntaxError> {
+        let mut r = ByteReader::new(bytes);
+        if r.take(MAGIC.len(), "magic")? != MAGIC {
+            return Err(SyntaxError::Model {
+                offset: 0,
+                message: "not a redline syntax model".into(),
+            });
+        }
+        let version = r.u32("format version")?;
+        if version != FORMAT_VERSION {
+            return Err(r.error(format!(
+                "format version {version}, this build reads {FORMAT_VERSION}"
+            )));
+        }
+        let tagger = Tagger::read(&mut r)?;
+        let lemmas = LemmaModel::read(&mut r, embedded_lexicon())?;
+        let parser = Parser::read(&mut r)?;
+        if !r.at_end() {
+            return Err(r.error("trailing bytes after the parser"));
+        }
+        Ok(SyntaxModel {
+            tagger,
+            lemmas,
+            parser,
+        })
+    }
+
+    /// The model shipped in the binary. Decoding takes about 0.2 s, so build it once and share
+    /// it; the coder's `Dictionaries::embedded` does not load it.
+    pub fn embedded() -> Result<SyntaxModel, SyntaxError> {
+        SyntaxModel::from_bytes(EMBEDDED_MODEL)
+    }
+
+    /// The model as bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = ByteWriter::default();
+        w.bytes.extend_from_slice(MAGIC);
+        w.u32(FORMAT_VERSION);
+        self.tagger.write(&mut w);
+        self.lemmas.write(&mut w);
+        self.parser.write(&mut w);
+        w.bytes
+    }
+
+    /// A smaller, faster copy: tagger and parser weights smaller than the given magnitudes
+    /// dropped (`redline syntax prune`; the README records what each threshold costs).
+    pub fn pruned(&self, tagger_min: f32, parser_min: f32) -> SyntaxModel {
+        SyntaxModel {
+            tagger: self.tagger.pruned(tagger_min),
+            lemmas: self.lemmas.clone(),
+            parser: self.parser.pruned(parser_min),
+        }
+    }
+
+    /// Tags, lemmatises and parses one sentence of words.
+    pub fn analyse(&self, forms: &[&str]) -> Vec<Analysis<'_>> {
+        if forms.is_empty() {
+            return Vec::new();
+        }
+        let hashes = self.tagger.word_hashes(forms);
+        let tags = self.tagger.tag_hashed(forms, &hashes);
+        let words: Vec<u64> = hashes.iter().map(|h| h.lower).collect();
+        let punct: Vec<bool> = tags
+            .iter()
+            .map(|&t| self.tagger.classes[t as usize].0 == "PUNCT")
+            .collect();
+        let (heads, labels) = self.parser.parse(&words, &tags, &punct);
+        forms
+            .iter()
+            .zip(tags)
+            .zip(heads.into_iter().zip(labels))
+            .map(|((form, tag), (head, label))| {
+                let (upos, xpos) = &self.tagger.classes[tag as usize];
+                Analysis {
+                    upos,
+                    xpos,
+                    lemma: self.lemmas.lemma(form, xpos),
+                    head,
+                    deprel: &self.parser.labels[label as usize],
+                }
+            })
+            .collect()
+    }
+
+    /// Splits raw text into sentences and UD tokens and analyses them.
+    pub fn analyse_text(&self, text: &str) -> Vec<ParsedSentence<'_>> {
+        tokenize::ud_sentences(text)
+            .into_iter()
+            .filter(|(_, spans)| !spans.is_empty())
+            .map(|(span, spans)| {
+                let forms: Vec<&str> = spans.iter().map(|s| &text[s.range()]).collect();
+                let words = self.analyse(&forms);
+                ParsedSentence { span, spans, words }
+            })
+            .collect()
+    }
+
+    /// A copy of `sentence` with this model's tags, lemmas and tree on its words.
+    pub fn annotate(&self, sentence: &Sentence) -> Sentence {
+        let forms = sentence.forms();
+        let mut out = sentence.clone();
+        for (word, a) in out.words.iter_mut().zip(self.analyse(&forms)) {
+            apply(word, &a);
+        }
+        out
+    }
+
+    /// A CoNLL-U sentence for a parsed sentence of `text`.
+    pub fn to_conllu_sentence(text: &str, parsed: &ParsedSentence, id: String) -> Sentence {
+        let words = parsed
+            .spans
+            .iter()
+            .zip(&parsed.words)
+            .enumerate()
+            .map(|(k, (span, a))| {
+                let mut word = Word {
+                    form: text[span.range()].to_string(),
+                    no_space_after: parsed
+                        .spans
+                        .get(k + 1)
+                        .is_some_and(|next| next.start == span.end),
+                    ..Word::default()
+                };
+                apply(&mut word, a);
+                word
+            })
+            .collect();
+        Sentence {
+            id: Some(id),
+            text: Some(
+                text[parsed.span.range()]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            new_paragraph: false,
+            words,
+            multiword_tokens: Vec::new(),
+        }
+    }
+}
+
+fn apply(word: &mut Word, a: &Analysis) {
+    word.upos = a.upos.to_string();
+    word.xpos = a.xpos.to_string();
+    word.lemma = a.lemma.clone();
+    word.head = a.head;
+    word.deprel = a.deprel.to_string();
+}
+
+/// The embedded verb and noun lemma table the lemmatiser falls back on.
+fn embedded_lexicon() -> Lemmatizer {
+    Lemmatizer::from_table(crate::coder::EMBEDDED_LEMMAS)
+}
+
+/// Trains a model on `sentences`; `progress` receives one line per epoch.
+pub fn train(
+    sentences: &[Sentence],
+    options: &TrainOptions,
+    progress: &mut dyn FnMut(&str),
+) -> SyntaxModel {
+    let mut rng = Rng::new(options.seed);
+    let all: Vec<&Sentence> = sentences.iter().collect();
+    progress(&format!("training the tagger on {} sentences", all.len()));
+    let mut tagger = Tagger::train(&all, options.tagger_epochs, &mut rng, progress);
+    let lemmas = LemmaModel::train(&all, embedded_lexicon());
+
+    // Predicted tags for the parser's training data, each fold tagged by a tagger trained on
+    // the other folds.
+    let folds = options.jackknife_folds.max(1);
+    let mut predicted: Vec<Vec<u16>> = vec![Vec::new(); sentences.len()];
+    if folds == 1 {
+        for (k, s) in sentences.iter().enumerate() {
+            predicted[k] = gold_tags(&tagger, s);
+        }
+    } else {
+        for fold in 0..folds {
+            let rest: Vec<&Sentence> = all
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k % folds != fold)
+                .map(|(_, s)| *s)
+                .collect();
+            progress(&format!("jackknife tagger {} of {folds}", fold + 1));
+            let fold_tagger = Tagger::train(&rest, options.tagger_epochs, &mut rng, &mut |_| {});
+            for (k, s) in sentences
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| k % folds == fold)
+            {
+                // Map the fold tagger's classes onto the full tagger's.
+                let forms = s.forms();
+                predicted[k] = fold_tagger
+                    .tag(&forms)
+                    .into_iter()
+                    .map(|t| {
+                        let class = &fold_tagger.classes[t as usize];
+                        tagger.classes.iter().position(|c| c == class).unwrap_or(0) as u16
+                    })
+                    .collect();
+            }
+        }
+    }
+
+    if folds > 1 {
+        tagger.train_second_pass(&all, &predicted, options.tagger_epochs, &mut rng, progress);
+    }
+
+    let mut labels: Vec<String> = sentences
+        .iter()
+        .flat_map(|s| s.words.iter().map(|w| w.deprel.clone()))
+        .collect();
+    labels.sort();
+    labels.dedup();
+    let examples: Vec<ParserExample> = sentences
+        .iter()
+        .zip(predicted)
+        .filter(|(s, _)| s.is_projective())
+        .map(|(s, tags)| ParserExample {
+            words: s.words.iter().map(|w| word_hash(&w.form)).collect(),
+            tags,
+            heads: s.words.iter().map(|w| w.head).collect(),
+            labels: s
+                .words
+                .iter()
+                .map(|w| labels.binary_search(&w.deprel).expect("collected above") as u16)
+                .collect(),
+        })
+        .collect();
+    progress(&format!(
+        "training the parser on {} projective sentences, {} labels",
+        examples.len(),
+        labels.len()
+    ));
+    let parser = Parser::train(&examples, labels, options.parser_epochs, &mut rng, progress);
+    SyntaxModel {
+        tagger,
+        lemmas,
+        parser,
+    }
+}
+
+fn gold_tags(tagger: &Tagger, s: &Sentence) -> Vec<u16> {
+    s.words
+        .iter()
+        .map(|w| {
+            tagger
+                .classes
+                .iter()
+                .position(|(u, x)| *u == w.upos && *x == w.xpos)
+                .unwrap_or(0) as u16
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conllu::parse_conllu;
+    use super::eval::score_gold_tokens;
+    use super::*;
+
+    const TINY: &str = include_str!("../../tests/golden/syntax_tiny.conllu");
+
+    fn tiny_model(seed: u64) -> (Vec<Sentence>, SyntaxModel) {
+        let sentences = parse_conllu("syntax_tiny.conllu", TINY).unwrap();
+        let options = TrainOptions {
+            seed,
+            tagger_epochs: 10,
+            parser_epochs: 15,
+            jackknife_folds: 1,
+        };
+        let model = train(&sentences, &options, &mut |_| {});
+        (sentences, model)
+    }
+
+    #[test]
+    fn a_tiny_treebank_trains_and_parses_its_own_sentences() {
+        let (gold, model) = tiny_model(1);
+        let predicted: Vec<Sentence> = gold.iter().map(|s| model.annotate(s)).collect();
+        let scores = score_gold_tokens(&gold, &predicted);
+        assert!(scores.upos >= 95.0, "{scores:?}");
+        assert!(scores.lemma >= 95.0, "{scores:?}");
+        assert!(scores.uas >= 90.0 && scores.las >= 85.0, "{scores:?}");
+    }
+
+    #[test]
+    fn training_is_deterministic_and_the_model_round_trips() {
+        let (gold, a) = tiny_model(7);
+        let (_, b) = tiny_model(7);
+        assert_eq!(a.to_bytes(), b.to_bytes());
+        let reloaded = SyntaxModel::from_bytes(&a.to_bytes()).unwrap();
+        let forms = gold[4].forms();
+        assert_eq!(reloaded.analyse(&forms), a.analyse(&forms));
+    }
+
+    #[test]
+    fn raw_text_is_tokenised_and_parsed_with_spans_into_the_text() {
+        let (_, model) = tiny_model(1);
+        let text = "The army didn't attack. Police arrested two men.";
+        let parsed = model.analyse_text(text);
+        assert_eq!(parsed.len(), 2);
+        let forms: Vec<&str> = parsed[0].spans.iter().map(|s| &text[s.range()]).collect();
+        assert_eq!(forms, ["The", "army", "did", "n't", "attack", "."]);
+        assert_eq!(parsed[1].words.iter().filter(|w| w.head == 0).count(), 1);
+    }
+
+    #[test]
+    fn bad_model_bytes_are_refused_with_the_offset() {
+        assert!(SyntaxModel::from_bytes(b"nonsense").is_err());
+        let (_, model) = tiny_model(1);
+        let bytes = model.to_bytes();
+        let err = SyntaxModel::from_bytes(&bytes[..bytes.len() - 3]).unwrap_err();
+        assert!(err.to_string().starts_with("syntax model: offset"), "{err}");
+    }
+}

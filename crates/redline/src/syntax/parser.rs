@@ -1,0 +1,632 @@
+//! The dependency parser: greedy arc-eager transitions chosen by an averaged perceptron, trained
+//! with Goldberg and Nivre's (2012) dynamic oracle, labels predicted jointly with the arcs.
+//!
+//! The classes are `SHIFT`, `REDUCE`, `LEFT(label)` and `RIGHT(label)`. A dummy root at position
+//! 0 sits at the bottom of the stack and may take exactly one dependent (`RIGHT(root)`), so every
+//! tree has one root; words left without a head when the buffer runs out are attached to the
+//! root's dependent (as `punct` or `parataxis`) or, if there is none, the first becomes the root.
+//! Features are Zhang and Nivre's (2011) templates over words, tags, labels, distance, valency and
+//! label sets, plus the second stack word. Training explores: after the first epoch the parser
+//! follows its own prediction nine times in ten, and the oracle says which transitions are still
+//! best from wherever it went, so the model learns to recover from its own mistakes.
+//! Non-projective training trees (about 5% of EWT) are skipped, as arc-eager cannot build them.
+
+use super::SyntaxError;
+use super::model::{ByteReader, ByteWriter};
+use super::perceptron::{Rng, TrainingWeights, Weights, feature, hash_str};
+
+const NONE: usize = usize::MAX;
+const SHIFT: usize = 0;
+const REDUCE: usize = 1;
+const NULL: u64 = 0xDEAD;
+const ROOT_WORD: u64 = 0xB007;
+
+/// The parser's model.
+#[derive(Debug, Clone, Default)]
+pub struct Parser {
+    /// The dependency labels, with subtypes (`nmod:poss`).
+    pub labels: Vec<String>,
+    weights: Weights,
+}
+
+/// A parse in progress.
+#[derive(Debug)]
+struct State {
+    n: usize,
+    stack: Vec<usize>,
+    next: usize,
+    heads: Vec<usize>,
+    labels: Vec<u16>,
+    left1: Vec<usize>,
+    left2: Vec<usize>,
+    right1: Vec<usize>,
+    right2: Vec<usize>,
+    n_left: Vec<u8>,
+    n_right: Vec<u8>,
+    left_labels: Vec<u64>,
+    right_labels: Vec<u64>,
+    root_has_child: bool,
+}
+
+impl State {
+    fn new(n: usize) -> State {
+        let mut stack = Vec::with_capacity(n + 1);
+        stack.push(0);
+        State {
+            n,
+            stack,
+            next: 1,
+            heads: vec![NONE; n + 1],
+            labels: vec![0; n + 1],
+            left1: vec![NONE; n + 1],
+            left2: vec![NONE; n + 1],
+            right1: vec![NONE; n + 1],
+            right2: vec![NONE; n + 1],
+            n_left: vec![0; n + 1],
+            n_right: vec![0; n + 1],
+            left_labels: vec![0; n + 1],
+            right_labels: vec![0; n + 1],
+            root_has_child: false,
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.next > self.n
+    }
+
+    fn top(&self) -> usize {
+        *self.stack.last().expect("the root never leaves the stack")
+    }
+
+    fn add_arc(&mut self, head: usize, dep: usize, label: u16) {
+        self.heads[dep] = head;
+        self.labels[dep] = label;
+        let bit = 1u64 << (label % 64);
+        if dep < head {
+            if self.left1[head] == NONE || dep < self.left1[head] {
+                self.left2[head] = self.left1[head];
+                self.left1[head] = dep;
+            } else if self.left2[head] == NONE || dep < self.left2[head] {
+                self.left2[head] = dep;
+            }
+            self.n_left[head] = self.n_left[head].saturating_add(1);
+            self.left_labels[head] |= bit;
+        } else {
+            if self.right1[head] == NONE || dep > self.right1[head] {
+                self.right2[head] = self.right1[head];
+                self.right1[head] = dep;
+            } else if self.right2[head] == NONE || dep > self.right2[head] {
+                self.right2[head] = dep;
+            }
+            self.n_right[head] = self.n_right[head].saturating_add(1);
+            self.right_labels[head] |= bit;
+        }
+        if head == 0 {
+            self.root_has_child = true;
+        }
+    }
+
+    /// Whether `class` may be applied; `n_labels` splits the arc classes, `root` is the root
+    /// label.
+    fn is_valid(&self, class: usize, n_labels: usize, root: usize) -> bool {
+        let s0 = self.top();
+        let has_buffer = self.next <= self.n;
+        match class {
+            SHIFT => has_buffer,
+            REDUCE => s0 != 0 && self.heads[s0] != NONE,
+            c if c < 2 + n_labels => {
+                has_buffer && s0 != 0 && self.heads[s0] == NONE && c - 2 != root
+            }
+            c => {
+                let label = c - 2 - n_labels;
+                has_buffer
+                    && if s0 == 0 {
+                        label == root && !self.root_has_child
+                    } else {
+                        label != root
+                    }
+            }
+        }
+    }
+
+    fn apply(&mut self, class: usize, n_labels: usize) {
+        match class {
+            SHIFT => {
+                self.stack.push(self.next);
+                self.next += 1;
+            }
+            REDUCE => {
+                self.stack.pop();
+            }
+            c if c < 2 + n_labels => {
+                let s0 = self.stack.pop().expect("left-arc needs a stack word");
+                self.add_arc(self.next, s0, (c - 2) as u16);
+            }
+            c => {
+                let s0 = self.top();
+                self.add_arc(s0, self.next, (c - 2 - n_labels) as u16);
+                self.stack.push(self.next);
+                self.next += 1;
+            }
+        }
+    }
+
+    /// Whether the gold arc `head -> dep` can still be built: `head` is on the stack (the root
+    /// only while it has no dependent) or in the buffer.
+    fn reachable_head(&self, head: usize, in_stack: &[bool]) -> bool {
+        if head == NONE {
+            return false;
+        }
+        if head == 0 {
+            return !self.root_has_child && in_stack[0];
+        }
+        in_stack[head] || head >= self.next
+    }
+
+    /// The dynamic oracle: how many gold arcs each class makes unreachable (`u32::MAX` for
+    /// invalid classes).
+    fn costs(
+        &self,
+        gold_heads: &[usize],
+        gold_labels: &[u16],
+        n_labels: usize,
+        root: usize,
+        in_stack: &mut [bool],
+        costs: &mut [u32],
+    ) {
+        in_stack.iter_mut().for_each(|x| *x = false);
+        for &k in &self.stack {
+            in_stack[k] = true;
+        }
+        let s0 = self.top();
+        let b = self.next;
+        let n = self.n;
+        for (class, cost) in costs.iter_mut().enumerate() {
+            *cost = if self.is_valid(class, n_labels, root) {
+                0
+            } else {
+                u32::MAX
+            };
+        }
+        if b > n {
+            return;
+        }
+        // Gold dependents of s0 still in the buffer.
+        let s0_deps_in_buffer = if s0 == 0 {
+            0
+        } else {
+            (b..=n).filter(|&k| gold_heads[k] == s0).count() as u32
+        };
+        // Headless stack words whose gold head is b.
+        let stack_deps_of_b = self
+            .stack
+            .iter()
+            .filter(|&&k| k != 0 && self.heads[k] == NONE && gold_heads[k] == b)
+            .count() as u32;
+        let b_head_in_stack = gold_heads[b] != NONE
+            && in_stack[gold_heads[b]]
+            && self.reachable_head(gold_heads[b], in_stack);
+        if costs[SHIFT] == 0 {
+            costs[SHIFT] = u32::from(b_head_in_stack) + stack_deps_of_b;
+        }
+        if costs[REDUCE] == 0 {
+            costs[REDUCE] = s0_deps_in_buffer;
+        }
+        let s0_head_later = s0 != 0 && gold_heads[s0] != NONE && gold_heads[s0] > b;
+        for l in 0..n_labels {
+            let left = 2 + l;
+            if costs[left] == 0 {
+                costs[left] = s0_deps_in_buffer
+                    + u32::from(s0_head_later)
+                    + u32::from(gold_heads[s0] == b && gold_labels[s0] as usize != l);
+            }
+            let right = 2 + n_labels + l;
+            if costs[right] == 0 {
+                let head_elsewhere = gold_heads[b] != s0
+                    && (b_head_in_stack || (gold_heads[b] != NONE && gold_heads[b] > b));
+                costs[right] = u32::from(head_elsewhere)
+                    + stack_deps_of_b
+                    + u32::from(gold_heads[b] == s0 && gold_labels[b] as usize != l);
+            }
+        }
+    }
+}
+
+fn distance_bucket(d: usize) -> u64 {
+    match d {
+        0..=4 => d as u64,
+        5..=9 => 5,
+        _ => 6,
+    }
+}
+
+impl Parser {
+    fn n_classes(&self) -> usize {
+        2 + 2 * self.labels.len()
+    }
+
+    fn root_label(&self) -> usize {
+        self.labels.iter().position(|l| l == "root").unwrap_or(0)
+    }
+
+    fn features(st: &State, words: &[u64], tags: &[u64], out: &mut Vec<u32>) {
+        out.clear();
+        let tok = |i: usize| {
+            if i == NONE {
+                (NULL, NULL)
+            } else {
+                (words[i], tags[i])
+            }
+        };
+        let label = |i: usize| {
+            if i == NONE || st.heads[i] == NONE {
+                NULL
+            } else {
+                u64::from(st.labels[i])
+            }
+        };
+        let at = |v: &Vec<usize>, i: usize| if i == NONE { NONE } else { v[i] };
+        let s0 = st.top();
+        let s1 = if st.stack.len() >= 2 {
+            st.stack[st.stack.len() - 2]
+        } else {
+            NONE
+        };
+        let b0 = if st.next <= st.n { st.next } else { NONE };
+        let b1 = if st.next < st.n { st.next + 1 } else { NONE };
+        let b2 = if st.next + 1 < st.n {
+            st.next + 2
+        } else {
+            NONE
+        };
+        let s0h = st.heads[s0];
+        let s0h2 = at(&st.heads, s0h);
+        let (s0l, s0l2, s0r, s0r2) = (st.left1[s0], st.left2[s0], st.right1[s0], st.right2[s0]);
+        let (b0l, b0l2) = (at(&st.left1, b0), at(&st.left2, b0));
+        let (s0w, s0p) = tok(s0);
+        let (s1w, s1p) = tok(s1);
+        let (b0w, b0p) = tok(b0);
+        let (b1w, b1p) = tok(b1);
+        let (b2w, b2p) = tok(b2);
+        let (s0hw, s0hp) = tok(s0h);
+        let (s0h2w, s0h2p) = tok(s0h2);
+        let (s0lw, s0lp) = tok(s0l);
+        let (s0l2w, s0l2p) = tok(s0l2);
+        let (s0rw, s0rp) = tok(s0r);
+        let (s0r2w, s0r2p) = tok(s0r2);
+        let (b0lw, b0lp) = tok(b0l);
+        let (b0l2w, b0l2p) = tok(b0l2);
+        let d = if b0 == NONE {
+            NULL
+        } else {
+            distance_bucket(b0 - s0)
+        };
+        let s0vl = u64::from(st.n_left[s0]);
+        let s0vr = u64::from(st.n_right[s0]);
+        let b0vl = if b0 == NONE {
+            NULL
+        } else {
+            u64::from(st.n_left[b0])
+        };
+        let s0sl = st.left_labels[s0];
+        let s0sr = st.right_labels[s0];
+        let b0sl = if b0 == NONE { NULL } else { st.left_labels[b0] };
+        out.extend([
+            feature(0, 0, 0, 0),
+            feature(1, s0w, s0p, 0),
+            feature(2, s0w, 0, 0),
+            feature(3, s0p, 0, 0),
+            feature(4, b0w, b0p, 0),
+            feature(5, b0w, 0, 0),
+            feature(6, b0p, 0, 0),
+            feature(7, b1w, b1p, 0),
+            feature(8, b1w, 0, 0),
+            feature(9, b1p, 0, 0),
+            feature(10, b2w, b2p, 0),
+            feature(11, b2w, 0, 0),
+            feature(12, b2p, 0, 0),
+            feature(13, s0w ^ s0p.rotate_left(17), b0w, b0p),
+            feature(14, s0w, s0p, b0w),
+            feature(15, s0w, b0w, b0p),
+            feature(16, s0w, s0p, b0p),
+            feature(17, s0p, b0w, b0p),
+            feature(18, s0w, b0w, 0),
+            feature(19, s0p, b0p, 0),
+            feature(20, b0p, b1p, 0),
+            feature(21, b0p, b1p, b2p),
+            feature(22, s0p, b0p, b1p),
+            feature(23, s0hp, s0p, b0p),
+            feature(24, s0p, s0lp, b0p),
+            feature(25, s0p, s0rp, b0p),
+            feature(26, s0p, b0p, b0lp),
+            feature(27, s0w, d, 0),
+            feature(28, s0p, d, 0),
+            feature(29, b0w, d, 0),
+            feature(30, b0p, d, 0),
+            feature(31, s0w, b0w, d),
+            feature(32, s0p, b0p, d),
+            feature(33, s0w, s0vr, 0),
+            feature(34, s0p, s0vr, 0),
+            feature(35, s0w, s0vl, 0),
+            feature(36, s0p, s0vl, 0),
+            feature(37, b0w, b0vl, 0),
+            feature(38, b0p, b0vl, 0),
+            feature(39, s0hw, 0, 0),
+            feature(40, s0hp, 0, 0),
+            feature(41, label(s0), 0, 0),
+            feature(42, s0lw, 0, 0),
+            feature(43, s0lp, 0, 0),
+            feature(44, label(s0l), 0, 0),
+            feature(45, s0rw, 0, 0),
+            feature(46, s0rp, 0, 0),
+            feature(47, label(s0r), 0, 0),
+            feature(48, b0lw, 0, 0),
+            feature(49, b0lp, 0, 0),
+            feature(50, label(b0l), 0, 0),
+            feature(51, s0h2w, 0, 0),
+            feature(52, s0h2p, 0, 0),
+            feature(53, label(s0h), 0, 0),
+            feature(54, s0l2w, 0, 0),
+            feature(55, s0l2p, 0, 0),
+            feature(56, label(s0l2), 0, 0),
+            feature(57, s0r2w, 0, 0),
+            feature(58, s0r2p, 0, 0),
+            feature(59, label(s0r2), 0, 0),
+            feature(60, b0l2w, 0, 0),
+            feature(61, b0l2p, 0, 0),
+            feature(62, label(b0l2), 0, 0),
+            feature(63, s0p, s0lp, s0l2p),
+            feature(64, s0p, s0rp, s0r2p),
+            feature(65, s0p, s0hp, s0h2p),
+            feature(66, b0p, b0lp, b0l2p),
+            feature(67, s0w, s0sr, 0),
+            feature(68, s0p, s0sr, 0),
+            feature(69, s0w, s0sl, 0),
+            feature(70, s0p, s0sl, 0),
+            feature(71, b0w, b0sl, 0),
+            feature(72, b0p, b0sl, 0),
+            feature(73, s1p, 0, 0),
+            feature(74, s1w, s1p, 0),
+            feature(75, s1p, s0p, b0p),
+            feature(76, s1w, s0w, b0p),
+        ]);
+    }
+
+    /// Word and tag values for the features, with the root at position 0.
+    fn token_values(words: &[u64], tags: &[u16]) -> (Vec<u64>, Vec<u64>) {
+        let mut w = Vec::with_capacity(words.len() + 1);
+        let mut p = Vec::with_capacity(words.len() + 1);
+        w.push(ROOT_WORD);
+        p.push(ROOT_WORD);
+        w.extend_from_slice(words);
+        p.extend(tags.iter().map(|&t| u64::from(t)));
+        (w, p)
+    }
+
+    /// Parses a tagged sentence: `words` are hashes of the lower-case forms, `tags` the tagger's
+    /// classes, `punct` marks punctuation. Returns 1-based heads (0 for the root) and labels.
+    pub fn parse(&self, words: &[u64], tags: &[u16], punct: &[bool]) -> (Vec<usize>, Vec<u16>) {
+        let n = words.len();
+        let (w, p) = Self::token_values(words, tags);
+        let n_labels = self.labels.len();
+        let root = self.root_label();
+        let mut st = State::new(n);
+        let mut features = Vec::with_capacity(80);
+        let mut scores = vec![0f32; self.n_classes()];
+        while !st.done() {
+            Self::features(&st, &w, &p, &mut features);
+            scores.iter_mut().for_each(|s| *s = 0.0);
+            self.weights.score(&features, &mut scores);
+            let mut best = SHIFT;
+            let mut best_score = f32::NEG_INFINITY;
+            for (class, &score) in scores.iter().enumerate() {
+                if score > best_score && st.is_valid(class, n_labels, root) {
+                    best = class;
+                    best_score = score;
+                }
+            }
+            st.apply(best, n_labels);
+        }
+        self.finish(st, punct)
+    }
+
+    /// Attaches words left without a head, so that the result is a tree with one root.
+    fn finish(&self, st: State, punct: &[bool]) -> (Vec<usize>, Vec<u16>) {
+        let root = self.root_label();
+        let find = |name: &str| self.labels.iter().position(|l| l == name).unwrap_or(root) as u16;
+        let (punct_label, parataxis_label) = (find("punct"), find("parataxis"));
+        let mut heads = st.heads;
+        let mut labels = st.labels;
+        let mut root_word = (1..=st.n).find(|&k| heads[k] == 0);
+        for k in 1..=st.n {
+            if heads[k] != NONE {
+                continue;
+            }
+            match root_word {
+                None => {
+                    heads[k] = 0;
+                    labels[k] = root as u16;
+                    root_word = Some(k);
+                }
+                Some(r) => {
+                    heads[k] = r;
+                    labels[k] = if punct[k - 1] {
+                        punct_label
+                    } else {
+                        parataxis_label
+                    };
+                }
+            }
+        }
+        (heads[1..].to_vec(), labels[1..].to_vec())
+    }
+
+    /// Trains a parser on tagged sentences: (lower-case word hashes, predicted tags, gold heads,
+    /// gold labels); `labels` names the label numbers.
+    pub fn train(
+        sentences: &[ParserExample],
+        labels: Vec<String>,
+        epochs: usize,
+        rng: &mut Rng,
+        progress: &mut dyn FnMut(&str),
+    ) -> Parser {
+        let mut parser = Parser {
+            labels,
+            weights: Weights::default(),
+        };
+        let n_labels = parser.labels.len();
+        let n_classes = parser.n_classes();
+        let root = parser.root_label();
+        let mut training = TrainingWeights::new(n_classes);
+        let mut order: Vec<usize> = (0..sentences.len()).collect();
+        let mut features = Vec::with_capacity(80);
+        let mut scores = vec![0f32; n_classes];
+        let mut costs = vec![0u32; n_classes];
+        for epoch in 0..epochs {
+            rng.shuffle(&mut order);
+            let (mut correct, mut total) = (0usize, 0usize);
+            for &k in &order {
+                let ex = &sentences[k];
+                let n = ex.words.len();
+                let (w, p) = Self::token_values(&ex.words, &ex.tags);
+                let mut gold_heads = vec![NONE];
+                gold_heads.extend_from_slice(&ex.heads);
+                let mut gold_labels = vec![0u16];
+                gold_labels.extend_from_slice(&ex.labels);
+                let mut in_stack = vec![false; n + 1];
+                let mut st = State::new(n);
+                while !st.done() {
+                    Self::features(&st, &w, &p, &mut features);
+                    scores.iter_mut().for_each(|s| *s = 0.0);
+                    training.score(&features, &mut scores);
+                    st.costs(
+                        &gold_heads,
+                        &gold_labels,
+                        n_labels,
+                        root,
+                        &mut in_stack,
+                        &mut costs,
+                    );
+                    let min_cost = *costs.iter().min().expect("there are classes");
+                    let (mut guess, mut best) = (NONE, NONE);
+                    for class in 0..n_classes {
+                        if costs[class] == u32::MAX {
+                            continue;
+                        }
+                        if guess == NONE || scores[class] > scores[guess] {
+                            guess = class;
+                        }
+                        if costs[class] == min_cost
+                            && (best == NONE || scores[class] > scores[best])
+                        {
+                            best = class;
+                        }
+                    }
+                    training.tick();
+                    if costs[guess] > min_cost {
+                        training.update(&features, best, guess);
+                    }
+                    let explore = epoch > 0 && rng.unit() < 0.9;
+                    st.apply(if explore { guess } else { best }, n_labels);
+                }
+                total += n;
+                correct += st.heads[1..]
+                    .iter()
+                    .zip(&gold_heads[1..])
+                    .filter(|(a, b)| a == b)
+                    .count();
+            }
+            progress(&format!(
+                "parser epoch {}: training attachment {:.2}% (while exploring)",
+                epoch + 1,
+                100.0 * correct as f64 / total.max(1) as f64
+            ));
+        }
+        parser.weights = training.average(0.05);
+        parser
+    }
+
+    /// A copy without the weights smaller than `min_abs` in magnitude.
+    pub fn pruned(&self, min_abs: f32) -> Parser {
+        Parser {
+            labels: self.labels.clone(),
+            weights: self.weights.pruned(min_abs),
+        }
+    }
+
+    /// The number of stored weights.
+    pub fn n_weights(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub(crate) fn write(&self, w: &mut ByteWriter) {
+        w.u32(self.labels.len() as u32);
+        for l in &self.labels {
+            w.str(l);
+        }
+        self.weights.write(w);
+    }
+
+    pub(crate) fn read(r: &mut ByteReader) -> Result<Parser, SyntaxError> {
+        let n = r.u32("label count")? as usize;
+        let mut labels = Vec::with_capacity(n);
+        for _ in 0..n {
+            labels.push(r.str("label")?);
+        }
+        let weights = Weights::read(r)?;
+        let parser = Parser { labels, weights };
+        if parser.weights.n_classes() != parser.n_classes() {
+            return Err(r.error("parser weights do not match its labels"));
+        }
+        Ok(parser)
+    }
+}
+
+/// One training sentence for the parser.
+#[derive(Debug, Clone)]
+pub struct ParserExample {
+    /// Hashes of the lower-case forms.
+    pub words: Vec<u64>,
+    /// Predicted tag classes.
+    pub tags: Vec<u16>,
+    /// Gold heads, 1-based, 0 for the root.
+    pub heads: Vec<usize>,
+    /// Gold label numbers.
+    pub labels: Vec<u16>,
+}
+
+/// The hash the parser uses for a word (its lower-case form).
+pub fn word_hash(form: &str) -> u64 {
+    hash_str(&form.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oracle_reproduces_a_projective_tree() {
+        // "she signed it ." : signed is the root.
+        let gold_heads = [NONE, 2, 0, 2, 2];
+        let gold_labels = [0u16, 1, 0, 2, 3];
+        let (n_labels, root) = (4, 0);
+        let mut st = State::new(4);
+        let mut in_stack = vec![false; 5];
+        let mut costs = vec![0u32; 2 + 2 * n_labels];
+        while !st.done() {
+            st.costs(
+                &gold_heads,
+                &gold_labels,
+                n_labels,
+                root,
+                &mut in_stack,
+                &mut costs,
+            );
+            let best = (0..costs.len()).min_by_key(|&c| costs[c]).expect("classes");
+            assert_eq!(costs[best], 0);
+            st.apply(best, n_labels);
+        }
+        assert_eq!(&st.heads[1..], &gold_heads[1..]);
+        assert_eq!(&st.labels[1..], &gold_labels[1..]);
+    }
+}

@@ -22,6 +22,9 @@ pub struct BenchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Instead of coding, measure loading this PETRARCH dictionary folder (time and memory).
+    #[arg(long)]
+    load_petrarch: Option<PathBuf>,
 }
 
 const FILES: &[&str] = &[
@@ -32,6 +35,9 @@ const FILES: &[&str] = &[
 ];
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(dir) = &args.load_petrarch {
+        return crate::compat::bench_load(dir, args.json);
+    }
     let mut sentences = Vec::new();
     for f in FILES {
         let path = args.data.join(f);

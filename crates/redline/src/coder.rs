@@ -864,6 +864,12 @@ impl Coder {
                 .map_or(0, |k| k + 1);
             subject = find_subject(tokens, mentions, outer, speech);
         }
+        // A `$` slot in the pattern (PETRARCH dictionaries) names the source outright.
+        if let Some(s) = m.source_token
+            && let Some(k) = mentions.iter().position(|x| x.first_token == s)
+        {
+            subject = group_right(tokens, mentions, k);
+        }
         let (sources, targets_from_left) = if passive {
             let by = (head + 1..right_end.max(m.end))
                 .find(|&k| tokens[k].norm == "by")

@@ -23,6 +23,10 @@ pub enum Element {
     Gap,
     /// The target: an actor mention starts here.
     Target,
+    /// The source: an actor mention starts here (PETRARCH's `$`, used by `compat`).
+    Source,
+    /// Any one of these token sequences (a PETRARCH synset with multi-word members).
+    Phrase(Vec<Vec<String>>),
 }
 
 /// One verb pattern.
@@ -36,6 +40,9 @@ pub struct VerbPattern {
     pub heads: Vec<String>,
     /// What must follow the head.
     pub elements: Vec<Element>,
+    /// What must precede the head, nearest first (matched leftwards; PETRARCH's words before
+    /// `*`). Empty for Redline's own patterns.
+    pub before: Vec<Element>,
     /// The pattern as written.
     pub text: String,
     /// The file the line is in.
@@ -54,6 +61,7 @@ impl VerbPattern {
     pub fn specificity(&self) -> usize {
         self.elements
             .iter()
+            .chain(&self.before)
             .filter(|e| !matches!(e, Element::Gap))
             .count()
     }
@@ -77,6 +85,8 @@ pub struct PatternMatch {
     pub end: usize,
     /// Token index where the `+` target starts, if the pattern has one.
     pub target_token: Option<usize>,
+    /// Token index where the `$` source starts, if the pattern has one.
+    pub source_token: Option<usize>,
     /// Tokens matched by word elements (not gaps), head included.
     pub matched_tokens: Vec<usize>,
 }
@@ -232,12 +242,26 @@ impl VerbDictionary {
                 negated_code,
                 heads,
                 elements,
+                before: Vec::new(),
                 text: normalised,
                 file: file_name.clone(),
                 line: line_no,
             });
         }
         diags
+    }
+
+    /// Adds a pattern built elsewhere (the `compat` readers) and returns its index.
+    pub fn push(&mut self, pattern: VerbPattern) -> u32 {
+        let id = self.patterns.len() as u32;
+        for h in &pattern.heads {
+            let ids = self.by_head.entry(h.clone()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        self.patterns.push(pattern);
+        id
     }
 
     /// Patterns whose head is this token's form or one of its lemmas.
@@ -278,7 +302,13 @@ impl VerbDictionary {
             let mut state = MatchState {
                 matched: vec![head],
                 target: None,
+                source: None,
             };
+            if !pattern.before.is_empty()
+                && !match_before(&pattern.before, tokens, head, mention_at, &mut state)
+            {
+                continue;
+            }
             if let Some(end) = match_elements(
                 &pattern.elements,
                 tokens,
@@ -302,6 +332,7 @@ impl VerbDictionary {
                             head,
                             end,
                             target_token: state.target,
+                            source_token: state.source,
                             matched_tokens: state.matched,
                         },
                     ));
@@ -315,6 +346,73 @@ impl VerbDictionary {
 struct MatchState {
     matched: Vec<usize>,
     target: Option<usize>,
+    source: Option<usize>,
+}
+
+/// Matches `before` (nearest element first) leftwards from the head: words must sit right before
+/// what they precede unless a `Gap` allows up to [`MAX_GAP`] tokens; a `Source` or `Target` is a
+/// mention ending there.
+fn match_before(
+    before: &[Element],
+    tokens: &[Token],
+    head: usize,
+    mention_at: &dyn Fn(usize) -> Option<usize>,
+    state: &mut MatchState,
+) -> bool {
+    // `end` is one past the last token the next element (leftwards) may cover.
+    fn go(
+        before: &[Element],
+        tokens: &[Token],
+        end: usize,
+        mention_at: &dyn Fn(usize) -> Option<usize>,
+        state: &mut MatchState,
+    ) -> bool {
+        let Some((first, rest)) = before.split_first() else {
+            return true;
+        };
+        match first {
+            Element::Word(alternatives) => {
+                if end == 0 || !alternatives.iter().any(|a| tokens[end - 1].is(a)) {
+                    return false;
+                }
+                state.matched.push(end - 1);
+                if go(rest, tokens, end - 1, mention_at, state) {
+                    return true;
+                }
+                state.matched.pop();
+                false
+            }
+            Element::Phrase(options) => options.iter().any(|words| {
+                words.len() <= end
+                    && words
+                        .iter()
+                        .zip(&tokens[end - words.len()..end])
+                        .all(|(w, t)| t.is(w))
+                    && go(rest, tokens, end - words.len(), mention_at, state)
+            }),
+            Element::Gap => {
+                (0..=MAX_GAP.min(end)).any(|skip| go(rest, tokens, end - skip, mention_at, state))
+            }
+            Element::Source | Element::Target => {
+                let start = (0..end).rev().find(|&s| mention_at(s) == Some(end));
+                let Some(start) = start else {
+                    return false;
+                };
+                let saved = (state.source, state.target);
+                if matches!(first, Element::Source) {
+                    state.source = Some(start);
+                } else {
+                    state.target = Some(start);
+                }
+                if go(rest, tokens, start, mention_at, state) {
+                    return true;
+                }
+                (state.source, state.target) = saved;
+                false
+            }
+        }
+    }
+    go(before, tokens, head, mention_at, state)
 }
 
 fn match_elements(
@@ -339,15 +437,27 @@ fn match_elements(
             }
             None
         }
-        Element::Target => {
+        Element::Phrase(options) => options.iter().find_map(|words| {
+            let end = at + words.len();
+            if end > limit || !words.iter().zip(&tokens[at..end]).all(|(w, t)| t.is(w)) {
+                return None;
+            }
+            match_elements(rest, tokens, end, limit, mention_at, state)
+        }),
+        Element::Target | Element::Source => {
             let end = mention_at(at)?;
             if end > limit {
                 return None;
             }
-            state.target = Some(at);
+            let saved = (state.source, state.target);
+            if matches!(first, Element::Source) {
+                state.source = Some(at);
+            } else {
+                state.target = Some(at);
+            }
             let result = match_elements(rest, tokens, end, limit, mention_at, state);
             if result.is_none() {
-                state.target = None;
+                (state.source, state.target) = saved;
             }
             result
         }

@@ -142,9 +142,36 @@ pub fn tabari_set(project: &Path) -> Result<ForeignSet> {
     )
 }
 
-/// Parses a `--dictionaries` value: `petrarch:DIR` or `tabari:PROJECTFILE`.
+/// The dictionaries a PETRARCH XML suite's `<Environment>` names, found beside the file or in
+/// `../dictionaries`.
+fn suite_set(xml: &Path, suite: &Suite) -> Result<ForeignSet> {
+    let name = xml.display().to_string();
+    let base = xml.parent().unwrap_or(Path::new("."));
+    let mut roles = Vec::new();
+    for (role, file) in &suite.environment {
+        let path = [base.join(file), base.join("../dictionaries").join(file)]
+            .into_iter()
+            .find(|p| p.is_file())
+            .with_context(|| {
+                format!("{name}: dictionary '{file}' not found beside it or in ../dictionaries")
+            })?;
+        roles.push((role.clone(), path));
+    }
+    load_roles(roles, Dialect::Petrarch, format!("petrarch:{name}"))
+}
+
+/// The dictionaries a PETRARCH XML validation file's `<Environment>` names.
+pub fn petrarch_suite_set(xml: &Path) -> Result<ForeignSet> {
+    let name = xml.display().to_string();
+    let (suite, _) = validation::read_petrarch_records(&name, &read(xml)?);
+    suite_set(xml, &suite)
+}
+
+/// Parses a `--dictionaries` value: `petrarch:DIR`, `petrarch:SUITE.xml` (the dictionaries
+/// its `<Environment>` names) or `tabari:PROJECTFILE`.
 pub fn parse_spec(spec: &str) -> Result<ForeignSet> {
     match spec.split_once(':') {
+        Some(("petrarch", path)) if path.ends_with(".xml") => petrarch_suite_set(Path::new(path)),
         Some(("petrarch", dir)) => petrarch_set(Path::new(dir)),
         Some(("tabari", project)) => tabari_set(Path::new(project)),
         _ => bail!("'{spec}' is not petrarch:DIR or tabari:PROJECTFILE"),
@@ -170,6 +197,9 @@ pub struct ValidateArgs {
     /// List every failed record with what was expected and produced.
     #[arg(long)]
     verbose: bool,
+    /// Print the coder's trace (as `redline code --explain`) for the record with this id.
+    #[arg(long)]
+    explain: Option<String>,
 }
 
 /// Runs `redline validate`; returns whether the run went through (not whether records passed).
@@ -179,18 +209,7 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
     let is_xml = args.file.extension().is_some_and(|e| e == "xml");
     let (suite, set, mut diags) = if is_xml {
         let (suite, diags) = validation::read_petrarch_records(&name, &text);
-        let base = args.file.parent().unwrap_or(Path::new("."));
-        let mut roles = Vec::new();
-        for (role, file) in &suite.environment {
-            let path = [base.join(file), base.join("../dictionaries").join(file)]
-                .into_iter()
-                .find(|p| p.is_file())
-                .with_context(|| {
-                    format!("{name}: dictionary '{file}' not found beside it or in ../dictionaries")
-                })?;
-            roles.push((role.clone(), path));
-        }
-        let set = load_roles(roles, Dialect::Petrarch, format!("petrarch:{name}"))?;
+        let set = suite_set(&args.file, &suite)?;
         (suite, set, diags)
     } else {
         let (suite, diags) = validation::read_tabari_records(&name, &text);
@@ -217,6 +236,17 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
         eprintln!("redline: {d}");
     }
     let coder = Coder::new(Arc::new(dicts), Config::default());
+    if let Some(id) = &args.explain {
+        let Some(record) = suite.records.iter().find(|r| &r.id == id) else {
+            bail!("{name}: no record '{id}'");
+        };
+        let doc = Doc::new(record.id.clone(), record.text.clone()).with_published(record.date);
+        let (events, traces) = coder.code_explained(&doc);
+        let mut out = std::io::stdout().lock();
+        crate::write_explain(&mut out, &doc, &events, &traces)?;
+        println!("expected: {:?}", record.expected);
+        return Ok(true);
+    }
     let results: Vec<RecordResult> = suite
         .records
         .iter()

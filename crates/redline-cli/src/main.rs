@@ -139,7 +139,9 @@ fn main() -> ExitCode {
                 foreign.push(compat::tabari_set(&p)?);
             }
             for p in paths {
-                if p.extension().is_some_and(|e| e == "project") {
+                if p.extension().is_some_and(|e| e == "xml") {
+                    foreign.push(compat::petrarch_suite_set(&p)?);
+                } else if p.extension().is_some_and(|e| e == "project") {
                     foreign.push(compat::tabari_set(&p)?);
                 } else if p.join("actors").is_dir() || p.join("verbs").is_dir() {
                     dicts.push(p);

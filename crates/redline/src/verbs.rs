@@ -72,6 +72,8 @@ impl VerbPattern {
 pub struct VerbDictionary {
     patterns: Vec<VerbPattern>,
     by_head: HashMap<String, Vec<u32>>,
+    /// TABARI stems (`RESTOR` matches "restored"), keyed by their first three characters.
+    by_stem: HashMap<String, Vec<(String, u32)>>,
 }
 
 /// A pattern that matched at a head.
@@ -264,9 +266,37 @@ impl VerbDictionary {
         id
     }
 
+    /// Adds a pattern whose heads, when `stem` is set, match any word they begin (TABARI's
+    /// convention for words written without a final `_`). Stems shorter than three characters
+    /// match exactly.
+    pub fn push_with_stem(&mut self, pattern: VerbPattern, stem: bool) -> u32 {
+        let heads = pattern.heads.clone();
+        let id = self.push(pattern);
+        if stem {
+            for h in heads {
+                if let Some(key) = stem_key(&h) {
+                    self.by_stem
+                        .entry(key.to_string())
+                        .or_default()
+                        .push((h, id));
+                }
+            }
+        }
+        id
+    }
+
     /// Patterns whose head is this token's form or one of its lemmas.
     pub fn candidates(&self, token: &Token) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
+        if !self.by_stem.is_empty()
+            && let Some(list) = stem_key(&token.norm).and_then(|k| self.by_stem.get(k))
+        {
+            for (stem, id) in list {
+                if token.norm.starts_with(stem.as_str()) && !out.contains(id) {
+                    out.push(*id);
+                }
+            }
+        }
         for key in [
             Some(token.norm.as_str()),
             token.verb_lemma.as_deref(),
@@ -341,6 +371,12 @@ impl VerbDictionary {
         }
         best.map(|(_, _, m)| m)
     }
+}
+
+/// The first three characters of a word, the key of the stem index.
+fn stem_key(word: &str) -> Option<&str> {
+    let end = word.char_indices().nth(3).map_or(word.len(), |(k, _)| k);
+    (word.chars().count() >= 3).then(|| &word[..end])
 }
 
 struct MatchState {

@@ -46,7 +46,10 @@ fn parse_code_block(inner: &str) -> Result<Option<DatedCode>, String> {
         return Err(format!("'{code_text}' is not an actor code"));
     };
     let (mut from, mut to) = (None, None);
-    if let Some(date) = parts.next() {
+    // "< 950601" and "19950601 - 19990815" are written with spaces too.
+    let date: String = parts.collect();
+    if !date.is_empty() {
+        let date = date.as_str();
         let bad = || format!("malformed date '{date}' in '[{inner}]'");
         if let Some(d) = date.strip_prefix('>') {
             from = Some(parse_compact_date(d).ok_or_else(bad)?);
@@ -61,9 +64,6 @@ fn parse_code_block(inner: &str) -> Result<Option<DatedCode>, String> {
         } else {
             return Err(bad());
         }
-    }
-    if let Some(extra) = parts.next() {
-        return Err(format!("unexpected '{extra}' in '[{inner}]'"));
     }
     Ok(Some(DatedCode { code, from, to }))
 }
@@ -122,9 +122,21 @@ pub fn read_actors(
         if line.is_empty() {
             continue;
         }
-        if line.starts_with('<') && line.ends_with('>') && !line.starts_with("</") {
-            // TABARI's <NOUN> and <ADJECTIVE> sections list parts of speech, not actors.
-            skipping = Some(format!("</{}", &line[1..]));
+        if line.starts_with('<') {
+            let tag = &line[1..line.len() - usize::from(line.ends_with('>'))];
+            if line.ends_with('>')
+                && !tag.is_empty()
+                && tag.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                // TABARI's <NOUN> and <ADJECTIVE> sections list parts of speech, not actors.
+                skipping = Some(format!("</{tag}>"));
+            } else if !line.starts_with("</") {
+                diags.push(Diagnostic::error(
+                    file,
+                    line_no,
+                    format!("malformed tag or comment '{line}' (a comment starts with '<!--')"),
+                ));
+            }
             continue;
         }
         let (rest, codes) = brackets(line);
@@ -519,21 +531,24 @@ pub fn read_issues(file: &str, text: &str) -> (Vec<IssueEntry>, Vec<Diagnostic>)
             });
             continue;
         }
+        // Without a code (COUNTEVENT issues), the phrase codes its category.
         let (rest, codes) = brackets(&line);
-        match codes.first() {
-            Some(code) if !code.trim().is_empty() && !rest.is_empty() => out.push(IssueEntry {
-                category: cat.clone(),
-                phrase: clean(&rest),
-                code: code.trim().to_string(),
-                exclude: false,
-                line: line_no,
-            }),
-            _ => diags.push(Diagnostic::error(
+        let code = codes.first().map_or(cat.as_str(), |c| c.trim());
+        if code.is_empty() || rest.is_empty() {
+            diags.push(Diagnostic::error(
                 file,
                 line_no,
-                format!("issue phrase '{line}' needs a phrase and a [CODE]"),
-            )),
+                format!("issue phrase '{line}' needs a phrase and a non-empty [CODE]"),
+            ));
+            continue;
         }
+        out.push(IssueEntry {
+            category: cat.clone(),
+            phrase: clean(&rest),
+            code: code.to_string(),
+            exclude: false,
+            line: line_no,
+        });
     }
     if let Some((c, l)) = category {
         diags.push(Diagnostic::error(
@@ -557,7 +572,7 @@ ERIADOR [ERI]
 +ERIADORI
 VLADIMIR_PUTIN_  # CountryInfo.txt
 +PUTIN_
-\t[RUSELI 700101-990809]
+\t[RUSELI 700101 - 990809]
 \t[RUSGOV >080508]
 \t[RUSELI]
 BADDATE [ABC 991301-000101]
@@ -640,7 +655,7 @@ BOROMIR [---]
         assert!(d.find("Nothing here").is_none());
         let (issues, diags) = read_issues(
             "i.txt",
-            "<ISSUE CATEGORY=\"EDUCATION\" TYPE=\"ALL\">\nn:preschool [EARLY]\n~a head start\nbroken line\n</ISSUE>\nstray [X]\n",
+            "<ISSUE CATEGORY=\"EDUCATION\" TYPE=\"ALL\">\nn:preschool [EARLY]\n~a head start\nbroken [ ]\n</ISSUE>\nstray [X]\n",
         );
         assert_eq!(issues.len(), 2);
         assert_eq!(issues[0].phrase, "preschool");

@@ -70,7 +70,13 @@ pub fn load_foreign(
     for (name, text) in &files.verbs {
         let (file, d) = verbs::read_verbs(name, text, dialect);
         diags.extend(d);
-        diags.extend(verbs::add_to(&file, &mut dicts.verbs, &dicts.cameo, name));
+        diags.extend(verbs::add_to(
+            &file,
+            &mut dicts.verbs,
+            &dicts.cameo,
+            name,
+            dialect,
+        ));
     }
     for (name, text) in &files.actors {
         diags.extend(actors::read_actors(

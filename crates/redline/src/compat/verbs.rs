@@ -37,10 +37,14 @@ pub struct BlockVerb {
     pub head: String,
     /// Irregular forms given in `{}`, lower case.
     pub forms: Vec<String>,
-    /// Words right before the head (multi-word verbs such as `WIRE_+TAP`), in text order.
+    /// Words right before the head (multi-word verbs such as `WIRE_+TAP`), in text order; `...`
+    /// where a gap may fall.
     pub before: Vec<String>,
-    /// Words right after the head (`+BREAK_DOWN`).
+    /// Words right after the head (`+BREAK_DOWN`), `...` where a gap may fall.
     pub after: Vec<String>,
+    /// Whether the verb was written without a final `_`: TABARI then matches it as a stem
+    /// (`RESTOR` matches "restored").
+    pub stem: bool,
     /// The verb's own code, overriding the block's for the bare verb.
     pub code: Option<String>,
     /// The line.
@@ -249,16 +253,26 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
     (out, diags)
 }
 
-/// `SPEED`, `+BREAK_DOWN`, `WIRE_+TAP`, `ARM_`: the head is the word marked `+`, else the first.
+/// `SPEED`, `+BREAK_DOWN`, `WIRE_+TAP`, `ARM_`, `HAVE NOTHING TO DO WITH`: the head is the word
+/// marked `+`, else the first. `_` joins adjacent words; a space allows a gap, kept as `...`.
 fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
-    let s = s.split_whitespace().next()?;
-    let words: Vec<&str> = s.split('_').filter(|w| !w.is_empty()).collect();
+    let mut words: Vec<String> = Vec::new();
+    for chunk in s.split_whitespace() {
+        let mut first = true;
+        for w in chunk.split('_').filter(|w| !w.is_empty()) {
+            if first && !words.is_empty() {
+                words.push("...".to_string());
+            }
+            first = false;
+            words.push(w.to_string());
+        }
+    }
     if words.is_empty() {
         return None;
     }
     let marked = words.iter().position(|w| w.starts_with('+') && w.len() > 1);
     let k = marked.unwrap_or(0);
-    let clean = |w: &&str| w.trim_start_matches('+').to_lowercase();
+    let clean = |w: &String| w.trim_start_matches('+').to_lowercase();
     let head = clean(&words[k]);
     if head.is_empty() || !head.chars().any(char::is_alphabetic) {
         return None;
@@ -269,6 +283,7 @@ fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
         before: words[..k].iter().map(clean).collect(),
         after: words[k + 1..].iter().map(clean).collect(),
         code: None,
+        stem: !s.trim_end().ends_with('_'),
         line,
     })
 }
@@ -423,9 +438,14 @@ fn build_elements(
     verb: &BlockVerb,
 ) -> (Vec<Element>, Vec<Element>) {
     let mut after = Vec::new();
-    for w in &verb.after {
-        after.push(Element::Word(vec![w.clone()]));
-    }
+    let word = |w: &String| {
+        if w == "..." {
+            Element::Gap
+        } else {
+            Element::Word(vec![w.clone()])
+        }
+    };
+    after.extend(verb.after.iter().map(word));
     for (element, gap) in &atoms[verb_at + 1..] {
         if *gap && !matches!(element, Element::Gap) {
             after.push(Element::Gap);
@@ -436,9 +456,7 @@ fn build_elements(
         after.pop();
     }
     let mut before = Vec::new();
-    for w in verb.before.iter().rev() {
-        before.push(Element::Word(vec![w.clone()]));
-    }
+    before.extend(verb.before.iter().rev().map(word));
     // Walking leftwards: the verb's own gap flag says whether a gap may sit right before it.
     let mut gap_after = atoms[verb_at].1;
     for (element, gap) in atoms[..verb_at].iter().rev() {
@@ -462,7 +480,9 @@ pub fn add_to(
     dict: &mut VerbDictionary,
     table: &CameoTable,
     file: &str,
+    dialect: Dialect,
 ) -> Vec<Diagnostic> {
+    let stems = dialect == Dialect::Tabari;
     let file_name: Arc<str> = Arc::from(file);
     let mut diags = Vec::new();
     let mut synsets: HashMap<String, &Synset> = HashMap::new();
@@ -539,9 +559,10 @@ pub fn add_to(
                     not_cameo(&code, verb.line, &mut diags);
                 }
                 let (before, elements) = build_elements(&[(Element::Gap, false)], 0, verb);
-                dict.push(make_pattern(
-                    &code, verb, before, elements, &key, &file_name, verb.line,
-                ));
+                dict.push_with_stem(
+                    make_pattern(&code, verb, before, elements, &key, &file_name, verb.line),
+                    stems && verb.stem,
+                );
             }
         }
         let mut seen_patterns: HashMap<String, (u32, String)> = HashMap::new();
@@ -598,9 +619,10 @@ pub fn add_to(
             for verb in &block.verbs {
                 let (before, elements) = build_elements(&atoms, verb_at, verb);
                 let text = format!("{} :: {}", verb.head, p.text.to_lowercase());
-                dict.push(make_pattern(
-                    &code, verb, before, elements, &text, &file_name, p.line,
-                ));
+                dict.push_with_stem(
+                    make_pattern(&code, verb, before, elements, &text, &file_name, p.line),
+                    stems && verb.stem,
+                );
             }
         }
     }
@@ -661,7 +683,13 @@ SPEED {SPEEDING SPEEDS SPED }
     fn load(text: &str, dialect: Dialect) -> (VerbDictionary, Vec<Diagnostic>) {
         let (file, mut diags) = read_verbs("v.txt", text, dialect);
         let mut dict = VerbDictionary::new();
-        diags.extend(add_to(&file, &mut dict, &CameoTable::embedded(), "v.txt"));
+        diags.extend(add_to(
+            &file,
+            &mut dict,
+            &CameoTable::embedded(),
+            "v.txt",
+            dialect,
+        ));
         (dict, diags)
     }
 

@@ -235,7 +235,12 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
     for d in &diags {
         eprintln!("redline: {d}");
     }
-    let coder = Coder::new(Arc::new(dicts), Config::default());
+    // The suites expect verbs only: PETRARCH and TABARI do not code nominal events.
+    let config = Config {
+        verbs_only: true,
+        ..Config::default()
+    };
+    let coder = Coder::new(Arc::new(dicts), config);
     if let Some(id) = &args.explain {
         let Some(record) = suite.records.iter().find(|r| &r.id == id) else {
             bail!("{name}: no record '{id}'");

@@ -259,6 +259,7 @@ fn code(args: CodeArgs) -> Result<bool> {
             Scale::Gdelt => GoldsteinScale::Gdelt,
             Scale::Schrodt => GoldsteinScale::Schrodt,
         },
+        ..Config::default()
     };
     let coder = Coder::new(Arc::new(dicts), config);
     let stdout = std::io::stdout();

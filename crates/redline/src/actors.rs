@@ -662,6 +662,16 @@ impl ActorDictionary {
                         chunk.adjective_only = false;
                         j = next.1;
                         r += 1;
+                    } else if let Some(e) = kinds(next, ActorKind::Country)
+                        && chunk.agent.is_some()
+                        && chunk.country.as_deref() == Some(self.entries[e as usize].code.as_str())
+                    {
+                        // "Bree Prime Minister Romendacil", the name coded as the country
+                        // alone: the title's agent stays.
+                        chunk.entries.push(e);
+                        j = next.1;
+                        r += 1;
+                        break;
                     } else {
                         break;
                     }

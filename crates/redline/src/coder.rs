@@ -194,6 +194,10 @@ impl Dictionaries {
 pub struct Config {
     /// Which Goldstein table scores events.
     pub goldstein: GoldsteinScale,
+    /// Code verbs only, as PETRARCH and TABARI do: a head after an indefinite article and up to
+    /// two modifiers ("a brief private visit") is taken as a noun. Off by default, because
+    /// nominal events ("a terror attack by ...") count in news event data.
+    pub verbs_only: bool,
 }
 
 /// A dictionary entry that contributed to an actor.
@@ -652,8 +656,10 @@ impl Coder {
                     {
                         before -= 1;
                     }
-                    let after_determiner =
-                        before > 0 && DETERMINERS.contains(&tokens[before - 1].norm.as_str());
+                    let after_determiner = (before > 0
+                        && DETERMINERS.contains(&tokens[before - 1].norm.as_str()))
+                        || (self.config.verbs_only
+                            && after_article_and_modifiers(&tokens, &blocked, before));
                     let inflected = tokens[head]
                         .verb_lemma
                         .as_deref()
@@ -928,7 +934,6 @@ impl Coder {
             Some(d) => (Some(d.date), d.basis, Some(d.span)),
             None => (doc.published, DateBasis::Published, None),
         };
-        let info = self.dicts.cameo.get(&code);
         let mut pairs: Vec<(usize, Option<usize>, bool)> = Vec::new();
         if targets.is_empty() {
             if sources.len() >= 2 && is_symmetric(&code) {
@@ -949,8 +954,22 @@ impl Coder {
                 }
             }
         }
-        let n = pairs.len();
-        for (s, t, reciprocal) in pairs {
+        // A paired code ("[032:033]" in PETRARCH: visit, and be visited) adds the converse event.
+        let mut coded: Vec<(usize, Option<usize>, bool, CameoCode)> = pairs
+            .iter()
+            .map(|&(s, t, r)| (s, t, r, code.clone()))
+            .collect();
+        if let Some(paired) = &pattern.paired_code {
+            for &(s, t, _) in &pairs {
+                if let Some(t) = t {
+                    coded.push((t, Some(s), false, paired.clone()));
+                }
+            }
+        }
+        let n = coded.len();
+        let first_code = code;
+        for (s, t, reciprocal, code) in coded {
+            let info = self.dicts.cameo.get(&code);
             out.push(Event {
                 doc_id: doc.id.clone(),
                 sentence_index: index,
@@ -979,7 +998,7 @@ impl Coder {
                 },
             });
         }
-        format!("{n} event(s), {} {}", code, modality.as_str())
+        format!("{n} event(s), {} {}", first_code, modality.as_str())
     }
 
     fn actor_ref(&self, m: &Mention) -> ActorRef {
@@ -1213,6 +1232,40 @@ fn compound_groups(tokens: &[Token], mentions: &[Mention]) -> Vec<Vec<usize>> {
         }
     }
     groups
+}
+
+/// Words that are never modifiers inside a noun phrase: auxiliaries, modals, negation, `to`.
+const NOT_MODIFIERS: &[&str] = &[
+    "will", "would", "can", "could", "may", "might", "must", "should", "shall", "has", "have",
+    "had", "is", "are", "was", "were", "be", "been", "being", "did", "does", "do", "to", "not",
+    "n't", "and", "or", "also",
+];
+
+/// "a brief private visit": the head ends a noun phrase opened by an indefinite article, with
+/// at most two lower-case modifiers between (no auxiliaries, participles, names or actors).
+fn after_article_and_modifiers(tokens: &[Token], blocked: &[bool], head: usize) -> bool {
+    for n_modifiers in 1..=2 {
+        if head < n_modifiers + 1 {
+            return false;
+        }
+        let article = head - n_modifiers - 1;
+        let modifiers_ok = (article + 1..head).all(|k| {
+            let t = &tokens[k];
+            !t.punct
+                && !t.capitalised
+                && !blocked[k]
+                && !NOT_MODIFIERS.contains(&t.norm.as_str())
+                && !t.norm.ends_with("ed")
+                && !t.norm.ends_with("ing")
+        });
+        if !modifiers_ok {
+            return false;
+        }
+        if matches!(tokens[article].norm.as_str(), "a" | "an") {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether any diagnostic is an error.

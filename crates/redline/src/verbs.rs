@@ -36,6 +36,8 @@ pub struct VerbPattern {
     pub code: CameoCode,
     /// The code when the head is negated.
     pub negated_code: Option<CameoCode>,
+    /// The code of the converse event, target to source (PETRARCH's `[032:033]`).
+    pub paired_code: Option<CameoCode>,
     /// Head lemmas (alternatives).
     pub heads: Vec<String>,
     /// What must follow the head.
@@ -242,6 +244,7 @@ impl VerbDictionary {
             self.patterns.push(VerbPattern {
                 code,
                 negated_code,
+                paired_code: None,
                 heads,
                 elements,
                 before: Vec::new(),

@@ -301,6 +301,12 @@ fn check_code(code: &str) -> Result<Option<String>, String> {
     Ok(Some(first.to_string()))
 }
 
+/// The second code of `[a:b]`, the converse event's, when it is a code.
+fn paired_of(code: &str) -> Option<&str> {
+    let second = code.split_once(':')?.1.trim();
+    CameoCode::parse_foreign(second).map(|_| second)
+}
+
 /// Expands a synset into its alternatives (word sequences), following nested synsets.
 fn expand_synset(
     name: &str,
@@ -560,7 +566,16 @@ pub fn add_to(
                 }
                 let (before, elements) = build_elements(&[(Element::Gap, false)], 0, verb);
                 dict.push_with_stem(
-                    make_pattern(&code, verb, before, elements, &key, &file_name, verb.line),
+                    make_pattern(
+                        &code,
+                        paired_of(verb.code.as_deref().unwrap_or(&block.code)),
+                        verb,
+                        before,
+                        elements,
+                        &key,
+                        &file_name,
+                        verb.line,
+                    ),
                     stems && verb.stem,
                 );
             }
@@ -620,7 +635,16 @@ pub fn add_to(
                 let (before, elements) = build_elements(&atoms, verb_at, verb);
                 let text = format!("{} :: {}", verb.head, p.text.to_lowercase());
                 dict.push_with_stem(
-                    make_pattern(&code, verb, before, elements, &text, &file_name, p.line),
+                    make_pattern(
+                        &code,
+                        paired_of(&p.code),
+                        verb,
+                        before,
+                        elements,
+                        &text,
+                        &file_name,
+                        p.line,
+                    ),
                     stems && verb.stem,
                 );
             }
@@ -629,8 +653,10 @@ pub fn add_to(
     diags
 }
 
+#[allow(clippy::too_many_arguments)]
 fn make_pattern(
     code: &str,
+    paired: Option<&str>,
     verb: &BlockVerb,
     before: Vec<Element>,
     elements: Vec<Element>,
@@ -647,6 +673,7 @@ fn make_pattern(
     VerbPattern {
         code: CameoCode::parse_foreign(code).expect("checked by check_code"),
         negated_code: None,
+        paired_code: paired.and_then(CameoCode::parse_foreign),
         heads,
         elements,
         before,

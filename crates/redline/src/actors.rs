@@ -6,7 +6,7 @@
 //! country followed by an agent and a person ("North Korean leader Kim Jong-un") is one mention
 //! whose code is the person's (PRKGOV); "South Korean and US officials" gives KORGOV and USAGOV.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -152,7 +152,7 @@ impl ActorEntry {
 
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
-    children: HashMap<String, u32>,
+    children: crate::fnv::FnvMap<String, u32>,
     entries: Vec<u32>,
 }
 

@@ -27,6 +27,7 @@ pub mod compat;
 pub mod dates;
 pub mod diag;
 pub mod doc;
+mod fnv;
 pub mod modality;
 pub mod text;
 pub mod verbs;

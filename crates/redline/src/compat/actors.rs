@@ -21,7 +21,7 @@ use crate::diag::Diagnostic;
 
 /// Phrases already loaded, with where, to report duplicates across files.
 #[derive(Debug, Default)]
-pub struct SeenPhrases(HashMap<String, (Arc<str>, u32)>);
+pub struct SeenPhrases(crate::fnv::FnvMap<String, (Arc<str>, u32)>);
 
 /// One bracketed code with its dates.
 #[derive(Debug, Clone, PartialEq)]

@@ -580,6 +580,7 @@ pub fn add_to(
                 );
             }
         }
+        let pattern_verbs = merged_verbs(&block.verbs, stems);
         let mut seen_patterns: HashMap<String, (u32, String)> = HashMap::new();
         for p in &block.patterns {
             let normalised = p
@@ -631,9 +632,9 @@ pub fn add_to(
                     continue;
                 }
             };
-            for verb in &block.verbs {
+            for verb in &pattern_verbs {
                 let (before, elements) = build_elements(&atoms, verb_at, verb);
-                let text = format!("{} :: {}", verb.head, p.text.to_lowercase());
+                let text = format!("{} :: {}", block.name.to_lowercase(), p.text.to_lowercase());
                 dict.push_with_stem(
                     make_pattern(
                         &code,
@@ -651,6 +652,34 @@ pub fn add_to(
         }
     }
     diags
+}
+
+/// The verbs a block's patterns are built for: the single-word verbs merged into one (their
+/// heads become alternatives, so a pattern is stored once, not once per synonym; stems and
+/// exact words kept apart), and each multi-word verb on its own.
+fn merged_verbs(verbs: &[BlockVerb], stems: bool) -> Vec<BlockVerb> {
+    let mut out: Vec<BlockVerb> = Vec::new();
+    for stem in [false, true] {
+        let mut members = verbs
+            .iter()
+            .filter(|v| v.before.is_empty() && v.after.is_empty() && (v.stem && stems) == stem);
+        if let Some(first) = members.next() {
+            let mut merged = first.clone();
+            merged.stem = stem;
+            for v in members {
+                merged.forms.push(v.head.clone());
+                merged.forms.extend(v.forms.iter().cloned());
+            }
+            out.push(merged);
+        }
+    }
+    out.extend(
+        verbs
+            .iter()
+            .filter(|v| !(v.before.is_empty() && v.after.is_empty()))
+            .cloned(),
+    );
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -731,14 +760,17 @@ SPEED {SPEEDING SPEEDS SPED }
         assert!(got[2].1.contains("unreachable"));
         assert!(got[3].1.contains("not an event code"));
         assert!(got[4].1.contains("null code"));
-        // 3 bare verbs + 3 patterns x 3 verbs.
-        assert_eq!(dict.len(), 12);
+        // 3 bare verbs + 3 patterns x 2 (single-word verbs share one pattern).
+        assert_eq!(dict.len(), 9);
         let with_source = dict
             .patterns()
             .iter()
-            .find(|p| p.line == 12 && p.heads[0] == "speed")
+            .find(|p| p.line == 12 && p.heads.contains(&"speed".to_string()))
             .unwrap();
-        assert_eq!(with_source.heads, ["speed", "speeding", "speeds", "sped"]);
+        assert_eq!(
+            with_source.heads,
+            ["accelerate", "speed", "speeding", "speeds", "sped"]
+        );
         assert_eq!(
             with_source.before,
             [

@@ -289,24 +289,26 @@ fn run_record(coder: &Coder, extras: &ForeignExtras, record: &Record) -> RecordR
         r.note = Some("the coder panicked on this record".to_string());
         return r;
     };
+    // A bare agent ("officials said") has no country: PETRARCH writes it `---GOV`, and with
+    // require_dyad (the default) drops events whose source or target lacks one.
+    let code_of = |code: &str| {
+        if extras.agent_codes.contains(code) {
+            format!("---{code}")
+        } else {
+            code.to_string()
+        }
+    };
     let produced: Vec<Triple> = events
         .iter()
-        .filter(|e| {
-            // A bare agent ("officials said") is not an actor to PETRARCH or TABARI.
-            !extras.agent_codes.contains(e.source.code.as_str())
-                && e.target
-                    .as_ref()
-                    .is_none_or(|t| !extras.agent_codes.contains(t.code.as_str()))
-        })
-        .filter(|e| e.target.is_some() || !require_dyad)
         .map(|e| Triple {
-            source: e.source.code.to_string(),
+            source: code_of(e.source.code.as_str()),
             target: e
                 .target
                 .as_ref()
-                .map_or("---".to_string(), |t| t.code.to_string()),
+                .map_or("---".to_string(), |t| code_of(t.code.as_str())),
             code: e.code.to_string(),
         })
+        .filter(|t| !require_dyad || !(t.source.starts_with("---") || t.target.starts_with("---")))
         .collect();
     validation::judge(record, produced)
 }

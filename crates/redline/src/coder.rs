@@ -871,10 +871,15 @@ impl Coder {
             subject = find_subject(tokens, mentions, outer, speech);
         }
         // A `$` slot in the pattern (PETRARCH dictionaries) names the source outright.
+        // Before the head the slot ends a compound ("Gondor and Osgiliath have delayed").
         if let Some(s) = m.source_token
             && let Some(k) = mentions.iter().position(|x| x.first_token == s)
         {
-            subject = group_right(tokens, mentions, k);
+            subject = if s < head {
+                group_left(tokens, mentions, k)
+            } else {
+                group_right(tokens, mentions, k)
+            };
         }
         let (sources, targets_from_left) = if passive {
             let by = (head + 1..right_end.max(m.end))

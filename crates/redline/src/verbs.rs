@@ -27,6 +27,19 @@ pub enum Element {
     Source,
     /// Any one of these token sequences (a PETRARCH synset with multi-word members).
     Phrase(Vec<Vec<String>>),
+    /// A token that begins with one of these (TABARI's stems: `RESTOR` matches "restored").
+    Stem(Vec<String>),
+}
+
+impl Element {
+    /// Whether a word or stem element accepts `token` (always false for other elements).
+    fn accepts(&self, token: &Token) -> bool {
+        match self {
+            Element::Word(alternatives) => alternatives.iter().any(|a| token.is(a)),
+            Element::Stem(stems) => stems.iter().any(|s| token.norm.starts_with(s.as_str())),
+            _ => false,
+        }
+    }
 }
 
 /// One verb pattern.
@@ -410,8 +423,8 @@ fn match_before(
             return true;
         };
         match first {
-            Element::Word(alternatives) => {
-                if end == 0 || !alternatives.iter().any(|a| tokens[end - 1].is(a)) {
+            Element::Word(_) | Element::Stem(_) => {
+                if end == 0 || !first.accepts(&tokens[end - 1]) {
                     return false;
                 }
                 state.matched.push(end - 1);
@@ -466,8 +479,8 @@ fn match_elements(
         return Some(at);
     };
     match first {
-        Element::Word(alternatives) => {
-            if at < limit && alternatives.iter().any(|a| tokens[at].is(a)) {
+        Element::Word(_) | Element::Stem(_) => {
+            if at < limit && first.accepts(&tokens[at]) {
                 state.matched.push(at);
                 if let Some(end) = match_elements(rest, tokens, at + 1, limit, mention_at, state) {
                     return Some(end);

@@ -328,7 +328,7 @@ fn expand_synset(
         {
             let alts: Vec<Vec<String>> = match word.strip_prefix('&') {
                 Some(inner) => expand_synset(inner.trim_end_matches('_'), synsets, depth + 1)?,
-                None => vec![vec![word.trim_end_matches('$').to_lowercase()]],
+                None => vec![words_of(word.trim_end_matches('$'))],
             };
             seqs = seqs
                 .iter()
@@ -346,10 +346,25 @@ fn expand_synset(
     Ok(out)
 }
 
-/// Pattern atoms in text order: an element and whether a gap may precede it.
+/// A dictionary word as Redline's tokenizer splits text: `DIDN'T` is `did n't`, `U.S.` stays.
+fn words_of(word: &str) -> Vec<String> {
+    let lower = word.to_lowercase();
+    // Treebank clitics written on their own (`DID N'T`, `'S`) are already tokens.
+    if lower.starts_with("n'") || lower.starts_with('\'') {
+        return vec![crate::text::normalise(&lower)];
+    }
+    crate::text::token_spans(&lower, 0..lower.len())
+        .into_iter()
+        .map(|s| crate::text::normalise(&lower[s.range()]))
+        .collect()
+}
+
+/// Pattern atoms in text order: an element and whether a gap may precede it. In TABARI a word
+/// not followed by `_` (or marked `~`) is a stem.
 fn pattern_atoms(
     text: &str,
     synsets: &HashMap<String, &Synset>,
+    dialect: Dialect,
 ) -> Result<(Vec<(Element, bool)>, usize), String> {
     // TABARI's "{ A | B }" alternatives become one atom; PETRARCH-2's ( ) and { } only group.
     let mut alternatives: Vec<Vec<Vec<String>>> = Vec::new();
@@ -387,10 +402,15 @@ fn pattern_atoms(
     let mut verb_at = None;
     for chunk in flat.split_whitespace() {
         let mut first_in_chunk = true;
-        for piece in chunk.split('_') {
+        let pieces: Vec<&str> = chunk.split('_').collect();
+        for (k, piece) in pieces.iter().enumerate() {
+            let piece = *piece;
             if piece.is_empty() {
                 continue;
             }
+            let stem =
+                dialect == Dialect::Tabari && (piece.ends_with('~') || k + 1 == pieces.len());
+            let piece = piece.trim_end_matches('~');
             let gap_before = first_in_chunk;
             first_in_chunk = false;
             let element = match piece {
@@ -417,7 +437,10 @@ fn pattern_atoms(
                     let k: usize = p[1..].parse().map_err(|_| "bad alternative".to_string())?;
                     to_element(alternatives[k].clone())
                 }
-                p => Element::Word(vec![p.to_lowercase()]),
+                p if stem && p.chars().all(char::is_alphanumeric) => {
+                    Element::Stem(vec![p.to_lowercase()])
+                }
+                p => to_element(vec![words_of(p)]),
             };
             atoms.push((element, gap_before));
         }
@@ -621,7 +644,7 @@ pub fn add_to(
                 }
             };
             not_cameo(&code, p.line, &mut diags);
-            let (atoms, verb_at) = match pattern_atoms(&p.text, &synsets) {
+            let (atoms, verb_at) = match pattern_atoms(&p.text, &synsets, dialect) {
                 Ok(x) => x,
                 Err(e) => {
                     diags.push(Diagnostic::error(
@@ -810,6 +833,15 @@ SPEED {SPEEDING SPEEDS SPED }
         let text = "<TIME>\nLAST_WEEK [-7]\n</TIME>\nABANDON  [345] ;pas\n- * NEW_TIES [903]\nACCORD  [---]\n- IN_*  [075]\n- TO * [ab:c]\n";
         let (dict, diags) = load(text, Dialect::Tabari);
         assert_eq!(dict.len(), 4, "{diags:?}");
+        let ties = dict.patterns().iter().find(|p| p.line == 5).unwrap();
+        assert_eq!(
+            ties.elements,
+            [
+                Element::Gap,
+                Element::Word(vec!["new".into()]),
+                Element::Stem(vec!["ties".into()])
+            ]
+        );
         let in_pattern = dict.patterns().iter().find(|p| p.line == 7).unwrap();
         assert_eq!(in_pattern.heads, ["accord"]);
         assert_eq!(in_pattern.before, [Element::Word(vec!["in".into()])]);

@@ -237,7 +237,7 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
     }
     // The suites expect verbs only: PETRARCH and TABARI do not code nominal events.
     let config = Config {
-        verbs_only: true,
+        petrarch_style: true,
         ..Config::default()
     };
     let coder = Coder::new(Arc::new(dicts), config);

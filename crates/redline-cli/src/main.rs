@@ -111,6 +111,10 @@ struct CodeArgs {
     /// Leave out the embedded dictionaries (code with `--dict` and `--dictionaries` only).
     #[arg(long)]
     no_embedded: bool,
+    /// Follow PETRARCH's and TABARI's conventions (verbs only; a "that" clause's subject as
+    /// target), as `redline validate` does.
+    #[arg(long)]
+    petrarch_style: bool,
 }
 
 fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -259,7 +263,7 @@ fn code(args: CodeArgs) -> Result<bool> {
             Scale::Gdelt => GoldsteinScale::Gdelt,
             Scale::Schrodt => GoldsteinScale::Schrodt,
         },
-        ..Config::default()
+        petrarch_style: args.petrarch_style,
     };
     let coder = Coder::new(Arc::new(dicts), config);
     let stdout = std::io::stdout();

@@ -194,10 +194,14 @@ impl Dictionaries {
 pub struct Config {
     /// Which Goldstein table scores events.
     pub goldstein: GoldsteinScale,
-    /// Code verbs only, as PETRARCH and TABARI do: a head after an indefinite article and up to
-    /// two modifiers ("a brief private visit") is taken as a noun. Off by default, because
-    /// nominal events ("a terror attack by ...") count in news event data.
-    pub verbs_only: bool,
+    /// Follow PETRARCH's and TABARI's conventions, for their validation suites: heads are
+    /// verbs only (a head after an indefinite article and up to two modifiers, "a brief private
+    /// visit", is a noun), and a verb with no object takes the subject of a "that" clause right
+    /// after it as target ("Gollum allowed that Mordor ..."), or else a place ("appealed for
+    /// peace in Ithilen"). Off by default: nominal events
+    /// ("a terror attack by ...") count in news event data, and the eval kit's figures are
+    /// measured without it.
+    pub petrarch_style: bool,
 }
 
 /// A dictionary entry that contributed to an actor.
@@ -658,7 +662,7 @@ impl Coder {
                     }
                     let after_determiner = (before > 0
                         && DETERMINERS.contains(&tokens[before - 1].norm.as_str()))
-                        || (self.config.verbs_only
+                        || (self.config.petrarch_style
                             && after_article_and_modifiers(&tokens, &blocked, before));
                     let inflected = tokens[head]
                         .verb_lemma
@@ -904,19 +908,46 @@ impl Coder {
                 .map(|k| group_right(tokens, mentions, k))
                 .unwrap_or_default()
         } else {
-            let first = mentions.iter().position(|x| {
+            let candidate = |x: &Mention, places_too: bool| {
                 x.first_token > head
                     && x.end_token <= right_end
                     && !sources
                         .iter()
                         .any(|&s| mentions[s].first_token == x.first_token)
-                    && !(x.first_token > 0
-                        && LOCATIVES.contains(&tokens[x.first_token - 1].norm.as_str()))
-            });
+                    && (places_too
+                        || !(x.first_token > 0
+                            && LOCATIVES.contains(&tokens[x.first_token - 1].norm.as_str())))
+            };
+            // PETRARCH takes a place ("appealed for peace in Ithilen") when nothing else is there.
+            let first = mentions
+                .iter()
+                .position(|x| candidate(x, false))
+                .or_else(|| {
+                    self.config
+                        .petrarch_style
+                        .then(|| mentions.iter().position(|x| candidate(x, true)))
+                        .flatten()
+                });
             first
                 .map(|k| group_right(tokens, mentions, k))
                 .unwrap_or_default()
         };
+        // "Gollum allowed that Mordor is ...": with no object, the subject of a "that" clause
+        // right after the verb phrase is what the act is about (PETRARCH codes it so).
+        if targets.is_empty()
+            && !passive
+            && self.config.petrarch_style
+            && right_end < tokens.len()
+            && tokens[right_end].norm == "that"
+        {
+            let mut at = right_end + 1;
+            if tokens.get(at).is_some_and(|t| t.norm == "the") {
+                at += 1;
+            }
+            if let Some(k) = mentions.iter().position(|x| x.first_token == at) {
+                targets = group_right(tokens, mentions, k);
+            }
+        }
         targets.retain(|&t| {
             !sources
                 .iter()

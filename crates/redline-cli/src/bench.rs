@@ -22,6 +22,9 @@ pub struct BenchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Instead of coding, measure loading this PETRARCH dictionary folder (time and memory).
+    #[arg(long)]
+    load_petrarch: Option<PathBuf>,
 }
 
 /// The treebank files whose `# text` sentences make the corpus (also `redline syntax bench`'s).
@@ -56,6 +59,9 @@ pub fn ud_sentences(data: &std::path::Path) -> Result<Vec<String>> {
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(dir) = &args.load_petrarch {
+        return crate::compat::bench_load(dir, args.json);
+    }
     let sentences = ud_sentences(&args.data)?;
     let distinct = sentences.len();
     let mut docs = Vec::new();

@@ -480,3 +480,95 @@ fn syntax_eval_reports_a_bad_treebank_with_file_and_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.conllu:1: expected 10 columns"), "{err}");
 }
+
+/// Runs `redline validate --format json` on a suite and returns the report.
+fn validate_suite(path: &Path) -> Value {
+    let out = run(redline().args(["validate", "--format", "json"]).arg(path));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn petrarch_unit_records_pass_rate() {
+    let report =
+        validate_suite(&shared().join("data/petrarch/validation/PETR.UnitTest.records.xml"));
+    let rate = report["pass_rate"].as_f64().unwrap();
+    // Measured 0.641 (180 of 281); PETRARCH-2 itself passes 90 of 279.
+    assert!(rate >= 0.62, "pass rate {rate}: {report}");
+    assert_eq!(report["records"], 281);
+    assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.66);
+    for level in ["exact", "dyad_root", "dyad"] {
+        assert!(report["events"][level]["precision"].is_number());
+    }
+}
+
+#[test]
+fn tabari_validation_records_pass_rate() {
+    let report = validate_suite(&shared().join("data/tabari/Validate.text"));
+    let rate = report["pass_rate"].as_f64().unwrap();
+    // Measured 0.463 (198 of 428 standard records).
+    assert!(rate >= 0.44, "pass rate {rate}: {report}");
+    assert!(report["passed"].as_u64().unwrap() >= 188);
+}
+
+#[test]
+fn dict_check_reports_petrarch_defects_and_coding_goes_on() {
+    let dir = temp_dir("petrarch");
+    std::fs::write(
+        dir.join("CAMEO.2.0.txt"),
+        "&CURRENCY\n+DOLLAR\n\n--- AID [070] ---\nAID\n- * &MONEY [071]\n- * DOLLARS [07?]\n- * FOOD [073]\n- * FOOD [074]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Phoenix.Test.actors.txt"),
+        "FREEDONIA [FRD]\nSYLVANIA_\n\t[SYLGOV 20201301-20210101]\n\t[SYL]\nNOCODE\n",
+    )
+    .unwrap();
+    for f in [
+        "Phoenix.agents.txt",
+        "Phoenix.discards.txt",
+        "Phoenix.IssueCoding.txt",
+    ] {
+        std::fs::write(dir.join(f), "").unwrap();
+    }
+    let out = run(redline()
+        .args(["dict", "check", "--no-embedded", "--petrarch"])
+        .arg(&dir));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for expected in [
+        "CAMEO.2.0.txt:6: error: pattern '* &MONEY': undefined synset '&MONEY'",
+        "CAMEO.2.0.txt:7: error: '07?' is not an event code",
+        "CAMEO.2.0.txt:9: warning: unreachable pattern '* FOOD': line 8 has the same pattern with code [073]",
+        "Phoenix.Test.actors.txt:3: error: malformed date '20201301-20210101'",
+        "Phoenix.Test.actors.txt:5: error: actor 'nocode' has no code",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // Coding goes on with what is valid.
+    let spec = format!("petrarch:{}", dir.display());
+    let mut child = redline()
+        .args(["code", "-", "--no-embedded", "--dictionaries", &spec])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"id\":\"d\",\"text\":\"Freedonia sent aid to Sylvania.\",\"published\":\"2024-01-01\"}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let event: Value = serde_json::from_str(line.lines().next().expect("one event")).unwrap();
+    assert_eq!(event["source"]["code"], "FRD");
+    assert_eq!(event["target"]["code"], "SYL");
+    assert_eq!(event["cameo"], "070");
+}

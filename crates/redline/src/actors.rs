@@ -7,12 +7,11 @@
 //! whose code is the person's (PRKGOV); "South Korean and US officials" gives KORGOV and USAGOV.
 
 use std::collections::HashSet;
-
-use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::Diagnostic;
 use crate::text::{Span, Token, normalise, token_spans};
@@ -23,10 +22,14 @@ use crate::text::{Span, Token, normalise, token_spans};
 pub struct ActorCode(String);
 
 impl ActorCode {
-    /// Parses a code of 3 to 15 upper-case ASCII letters.
+    /// Parses a code of 3 to 15 upper-case ASCII letters (or digits after the first three, as
+    /// PETRARCH's validation codes have them: `AR1`).
     pub fn parse(s: &str) -> Option<ActorCode> {
-        ((3..=15).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase()))
-            .then(|| ActorCode(s.to_string()))
+        ((3..=15).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && s.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
+        .then(|| ActorCode(s.to_string()))
     }
 
     /// The code as written.
@@ -334,6 +337,32 @@ impl ActorDictionary {
             }
         }
         diags
+    }
+
+    /// Adds one phrase built elsewhere (the `compat` readers). The phrase's capitals set its case
+    /// rule as in [`ActorDictionary::add_file`]; write it in lower case to match any case.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_phrase(
+        &mut self,
+        kind: ActorKind,
+        code: ActorCode,
+        dates: (Option<NaiveDate>, Option<NaiveDate>),
+        phrase: &str,
+        file: &Arc<str>,
+        line: u32,
+    ) {
+        self.insert(ActorEntry {
+            kind,
+            code,
+            from: dates.0,
+            to: dates.1,
+            role: None,
+            when: Vec::new(),
+            phrase: phrase.to_string(),
+            file: file.clone(),
+            line,
+            case: Vec::new(),
+        });
     }
 
     fn insert(&mut self, mut entry: ActorEntry) {
@@ -701,6 +730,16 @@ impl ActorDictionary {
                         chunk.adjective_only = false;
                         j = next.1;
                         r += 1;
+                    } else if let Some(e) = kinds(next, ActorKind::Country)
+                        && chunk.agent.is_some()
+                        && chunk.country.as_deref() == Some(self.entries[e as usize].code.as_str())
+                    {
+                        // "Bree Prime Minister Romendacil", the name coded as the country
+                        // alone: the title's agent stays.
+                        chunk.entries.push(e);
+                        j = next.1;
+                        r += 1;
+                        break;
                     } else {
                         break;
                     }

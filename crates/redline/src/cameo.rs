@@ -18,6 +18,14 @@ impl CameoCode {
         (ok && (1..=20).contains(&root)).then(|| CameoCode(s.to_string()))
     }
 
+    /// Parses a code from a foreign dictionary that need not be CAMEO: two to eight ASCII letters
+    /// or digits (the PETRARCH and TABARI validation dictionaries use WEIS codes such as `223`
+    /// and `174K`). The caller reports codes that are not in the [`CameoTable`].
+    pub fn parse_foreign(s: &str) -> Option<CameoCode> {
+        ((2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then(|| CameoCode(s.to_string()))
+    }
+
     /// The code as written.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -23,6 +23,7 @@
 pub mod actors;
 pub mod cameo;
 pub mod coder;
+pub mod compat;
 pub mod dates;
 pub mod diag;
 pub mod doc;

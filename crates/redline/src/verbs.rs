@@ -23,6 +23,23 @@ pub enum Element {
     Gap,
     /// The target: an actor mention starts here.
     Target,
+    /// The source: an actor mention starts here (PETRARCH's `$`, used by `compat`).
+    Source,
+    /// Any one of these token sequences (a PETRARCH synset with multi-word members).
+    Phrase(Vec<Vec<String>>),
+    /// A token that begins with one of these (TABARI's stems: `RESTOR` matches "restored").
+    Stem(Vec<String>),
+}
+
+impl Element {
+    /// Whether a word or stem element accepts `token` (always false for other elements).
+    fn accepts(&self, token: &Token) -> bool {
+        match self {
+            Element::Word(alternatives) => alternatives.iter().any(|a| token.is(a)),
+            Element::Stem(stems) => stems.iter().any(|s| token.norm.starts_with(s.as_str())),
+            _ => false,
+        }
+    }
 }
 
 /// One verb pattern.
@@ -32,10 +49,15 @@ pub struct VerbPattern {
     pub code: CameoCode,
     /// The code when the head is negated.
     pub negated_code: Option<CameoCode>,
+    /// The code of the converse event, target to source (PETRARCH's `[032:033]`).
+    pub paired_code: Option<CameoCode>,
     /// Head lemmas (alternatives).
     pub heads: Vec<String>,
     /// What must follow the head.
     pub elements: Vec<Element>,
+    /// What must precede the head, nearest first (matched leftwards; PETRARCH's words before
+    /// `*`). Empty for Redline's own patterns.
+    pub before: Vec<Element>,
     /// The pattern as written.
     pub text: String,
     /// The file the line is in.
@@ -54,6 +76,7 @@ impl VerbPattern {
     pub fn specificity(&self) -> usize {
         self.elements
             .iter()
+            .chain(&self.before)
             .filter(|e| !matches!(e, Element::Gap))
             .count()
     }
@@ -64,6 +87,8 @@ impl VerbPattern {
 pub struct VerbDictionary {
     patterns: Vec<VerbPattern>,
     by_head: HashMap<String, Vec<u32>>,
+    /// TABARI stems (`RESTOR` matches "restored"), keyed by their first three characters.
+    by_stem: HashMap<String, Vec<(String, u32)>>,
 }
 
 /// A pattern that matched at a head.
@@ -77,6 +102,8 @@ pub struct PatternMatch {
     pub end: usize,
     /// Token index where the `+` target starts, if the pattern has one.
     pub target_token: Option<usize>,
+    /// Token index where the `$` source starts, if the pattern has one.
+    pub source_token: Option<usize>,
     /// Tokens matched by word elements (not gaps), head included.
     pub matched_tokens: Vec<usize>,
 }
@@ -230,8 +257,10 @@ impl VerbDictionary {
             self.patterns.push(VerbPattern {
                 code,
                 negated_code,
+                paired_code: None,
                 heads,
                 elements,
+                before: Vec::new(),
                 text: normalised,
                 file: file_name.clone(),
                 line: line_no,
@@ -240,9 +269,50 @@ impl VerbDictionary {
         diags
     }
 
+    /// Adds a pattern built elsewhere (the `compat` readers) and returns its index.
+    pub fn push(&mut self, pattern: VerbPattern) -> u32 {
+        let id = self.patterns.len() as u32;
+        for h in &pattern.heads {
+            let ids = self.by_head.entry(h.clone()).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        self.patterns.push(pattern);
+        id
+    }
+
+    /// Adds a pattern whose heads, when `stem` is set, match any word they begin (TABARI's
+    /// convention for words written without a final `_`). Stems shorter than three characters
+    /// match exactly.
+    pub fn push_with_stem(&mut self, pattern: VerbPattern, stem: bool) -> u32 {
+        let heads = pattern.heads.clone();
+        let id = self.push(pattern);
+        if stem {
+            for h in heads {
+                if let Some(key) = stem_key(&h) {
+                    self.by_stem
+                        .entry(key.to_string())
+                        .or_default()
+                        .push((h, id));
+                }
+            }
+        }
+        id
+    }
+
     /// Patterns whose head is this token's form or one of its lemmas.
     pub fn candidates(&self, token: &Token) -> Vec<u32> {
         let mut out: Vec<u32> = Vec::new();
+        if !self.by_stem.is_empty()
+            && let Some(list) = stem_key(&token.norm).and_then(|k| self.by_stem.get(k))
+        {
+            for (stem, id) in list {
+                if token.norm.starts_with(stem.as_str()) && !out.contains(id) {
+                    out.push(*id);
+                }
+            }
+        }
         for key in [
             Some(token.norm.as_str()),
             token.verb_lemma.as_deref(),
@@ -278,7 +348,13 @@ impl VerbDictionary {
             let mut state = MatchState {
                 matched: vec![head],
                 target: None,
+                source: None,
             };
+            if !pattern.before.is_empty()
+                && !match_before(&pattern.before, tokens, head, mention_at, &mut state)
+            {
+                continue;
+            }
             if let Some(end) = match_elements(
                 &pattern.elements,
                 tokens,
@@ -302,6 +378,7 @@ impl VerbDictionary {
                             head,
                             end,
                             target_token: state.target,
+                            source_token: state.source,
                             matched_tokens: state.matched,
                         },
                     ));
@@ -312,9 +389,82 @@ impl VerbDictionary {
     }
 }
 
+/// The first three characters of a word, the key of the stem index.
+fn stem_key(word: &str) -> Option<&str> {
+    let end = word.char_indices().nth(3).map_or(word.len(), |(k, _)| k);
+    (word.chars().count() >= 3).then(|| &word[..end])
+}
+
 struct MatchState {
     matched: Vec<usize>,
     target: Option<usize>,
+    source: Option<usize>,
+}
+
+/// Matches `before` (nearest element first) leftwards from the head: words must sit right before
+/// what they precede unless a `Gap` allows up to [`MAX_GAP`] tokens; a `Source` or `Target` is a
+/// mention ending there.
+fn match_before(
+    before: &[Element],
+    tokens: &[Token],
+    head: usize,
+    mention_at: &dyn Fn(usize) -> Option<usize>,
+    state: &mut MatchState,
+) -> bool {
+    // `end` is one past the last token the next element (leftwards) may cover.
+    fn go(
+        before: &[Element],
+        tokens: &[Token],
+        end: usize,
+        mention_at: &dyn Fn(usize) -> Option<usize>,
+        state: &mut MatchState,
+    ) -> bool {
+        let Some((first, rest)) = before.split_first() else {
+            return true;
+        };
+        match first {
+            Element::Word(_) | Element::Stem(_) => {
+                if end == 0 || !first.accepts(&tokens[end - 1]) {
+                    return false;
+                }
+                state.matched.push(end - 1);
+                if go(rest, tokens, end - 1, mention_at, state) {
+                    return true;
+                }
+                state.matched.pop();
+                false
+            }
+            Element::Phrase(options) => options.iter().any(|words| {
+                words.len() <= end
+                    && words
+                        .iter()
+                        .zip(&tokens[end - words.len()..end])
+                        .all(|(w, t)| t.is(w))
+                    && go(rest, tokens, end - words.len(), mention_at, state)
+            }),
+            Element::Gap => {
+                (0..=MAX_GAP.min(end)).any(|skip| go(rest, tokens, end - skip, mention_at, state))
+            }
+            Element::Source | Element::Target => {
+                let start = (0..end).rev().find(|&s| mention_at(s) == Some(end));
+                let Some(start) = start else {
+                    return false;
+                };
+                let saved = (state.source, state.target);
+                if matches!(first, Element::Source) {
+                    state.source = Some(start);
+                } else {
+                    state.target = Some(start);
+                }
+                if go(rest, tokens, start, mention_at, state) {
+                    return true;
+                }
+                (state.source, state.target) = saved;
+                false
+            }
+        }
+    }
+    go(before, tokens, head, mention_at, state)
 }
 
 fn match_elements(
@@ -329,8 +479,8 @@ fn match_elements(
         return Some(at);
     };
     match first {
-        Element::Word(alternatives) => {
-            if at < limit && alternatives.iter().any(|a| tokens[at].is(a)) {
+        Element::Word(_) | Element::Stem(_) => {
+            if at < limit && first.accepts(&tokens[at]) {
                 state.matched.push(at);
                 if let Some(end) = match_elements(rest, tokens, at + 1, limit, mention_at, state) {
                     return Some(end);
@@ -339,15 +489,27 @@ fn match_elements(
             }
             None
         }
-        Element::Target => {
+        Element::Phrase(options) => options.iter().find_map(|words| {
+            let end = at + words.len();
+            if end > limit || !words.iter().zip(&tokens[at..end]).all(|(w, t)| t.is(w)) {
+                return None;
+            }
+            match_elements(rest, tokens, end, limit, mention_at, state)
+        }),
+        Element::Target | Element::Source => {
             let end = mention_at(at)?;
             if end > limit {
                 return None;
             }
-            state.target = Some(at);
+            let saved = (state.source, state.target);
+            if matches!(first, Element::Source) {
+                state.source = Some(at);
+            } else {
+                state.target = Some(at);
+            }
             let result = match_elements(rest, tokens, end, limit, mention_at, state);
             if result.is_none() {
-                state.target = None;
+                (state.source, state.target) = saved;
             }
             result
         }

@@ -201,7 +201,13 @@ fn a_coder_is_shared_across_threads() {
     let coder = embedded_coder();
     let codes: Vec<usize> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
-            .map(|i| scope.spawn(move || coder.code(&Doc::new(format!("t{i}"), "Russia attacked Ukraine.")).len()))
+            .map(|i| {
+                scope.spawn(move || {
+                    coder
+                        .code(&Doc::new(format!("t{i}"), "Russia attacked Ukraine."))
+                        .len()
+                })
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });

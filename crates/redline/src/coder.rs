@@ -50,6 +50,14 @@ pub const EMBEDDED_ACTOR_FILES: &[(&str, &str)] = &[
         include_str!("../data/actors/leaders.txt"),
     ),
     (
+        "actors/leaders_world.txt",
+        include_str!("../data/actors/leaders_world.txt"),
+    ),
+    (
+        "actors/persons.txt",
+        include_str!("../data/actors/persons.txt"),
+    ),
+    (
         "actors/context.txt",
         include_str!("../data/actors/context.txt"),
     ),

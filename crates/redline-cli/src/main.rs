@@ -5,7 +5,10 @@
 //! bad (reported and skipped; the rest was coded), 2 usage or setup errors.
 
 mod bench;
+mod corpus;
+mod ingest;
 mod input;
+mod monitor;
 mod wire;
 
 use std::io::{BufWriter, Write};
@@ -39,8 +42,17 @@ enum Command {
         #[command(subcommand)]
         command: DictCommand,
     },
-    /// Measure coding speed on a corpus built from the UD treebanks' sentences.
-    Bench(bench::BenchArgs),
+    /// Code documents and store them, with their events merged across reports (see `--db`).
+    Ingest(ingest::IngestArgs),
+    /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
+    /// subcommand, the monitor's benchmarks.
+    #[command(args_conflicts_with_subcommands = true)]
+    Bench {
+        #[command(subcommand)]
+        what: Option<bench::BenchWhat>,
+        #[command(flatten)]
+        args: bench::BenchArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,7 +114,15 @@ fn main() -> ExitCode {
         Command::Dict {
             command: DictCommand::Check { dicts },
         } => dict_check(&dicts),
-        Command::Bench(args) => bench::run(args).map(|()| true),
+        Command::Ingest(args) => ingest_command(&args),
+        Command::Bench { what: None, args } => bench::run(args).map(|()| true),
+        Command::Bench {
+            what: Some(what), ..
+        } => match what {
+            bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
+            bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
+            bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
+        },
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -145,6 +165,22 @@ fn load_dictionaries(extra: &[PathBuf]) -> Result<(Dictionaries, Vec<redline::Di
         dicts.version = format!("{}+{}", dicts.version, dir.display());
     }
     Ok((dicts, diags))
+}
+
+/// The coder on the embedded dictionaries plus `extra`, with dictionary errors on stderr.
+fn make_coder(extra: &[PathBuf]) -> Result<Arc<Coder>> {
+    let (dicts, diags) = load_dictionaries(extra)?;
+    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+        eprintln!("redline: {d}");
+    }
+    Ok(Arc::new(Coder::new(Arc::new(dicts), Config::default())))
+}
+
+fn ingest_command(args: &ingest::IngestArgs) -> Result<bool> {
+    let coder = make_coder(&args.dicts)?;
+    let outcome = ingest::run(args, coder)?;
+    eprintln!("{}", ingest::summary_line(&outcome, &args.db));
+    Ok(outcome.skipped_files == 0)
 }
 
 fn dict_check(extra: &[PathBuf]) -> Result<bool> {

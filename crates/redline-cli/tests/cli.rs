@@ -359,3 +359,167 @@ fn dict_check_reports_defects_with_file_and_line() {
         "{text}"
     );
 }
+
+/// The events of a store as comparable rows: (source, target, cameo, date, mentions, sources,
+/// documents), sorted.
+fn store_events(db: &Path) -> Vec<String> {
+    let store = redline_store::Store::open(db).unwrap();
+    let mut rows: Vec<String> = redline_store::export::events(&store, &Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            format!(
+                "{} {:?} {} {:?} {} {} {} {}",
+                e.source,
+                e.target,
+                e.cameo,
+                e.date,
+                e.modality,
+                e.n_mentions,
+                e.n_sources,
+                e.n_documents
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn write_corpus(dir: &Path, docs: usize, sentences: usize) -> PathBuf {
+    let out = run(redline().args([
+        "bench",
+        "corpus",
+        "--docs",
+        &docs.to_string(),
+        "--sentences",
+        &sentences.to_string(),
+    ]));
+    assert!(out.status.success());
+    let path = dir.join("corpus.jsonl");
+    std::fs::write(&path, &out.stdout).unwrap();
+    path
+}
+
+#[test]
+fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
+    let dir = temp_dir("kill");
+    // Enough documents that twenty short runs cannot store them all, so every kill lands in a
+    // run that still has work to do.
+    let n_docs = 1000;
+    let corpus = write_corpus(&dir, n_docs, 4);
+    let reference = dir.join("reference.db");
+    let started = std::time::Instant::now();
+    let out = run(redline()
+        .arg("ingest")
+        .arg(&corpus)
+        .arg("--db")
+        .arg(&reference));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A whole run takes `full`; a run with nothing new to store takes `idle` (dictionary load,
+    // reading, hashing). Kills land shortly after `idle`, when a run is coding and writing, so
+    // each run stores a few batches before it dies.
+    let full = started.elapsed().as_millis() as u64;
+    let started = std::time::Instant::now();
+    assert!(
+        run(redline()
+            .arg("ingest")
+            .arg(&corpus)
+            .arg("--db")
+            .arg(&reference))
+        .status
+        .success()
+    );
+    let idle = started.elapsed().as_millis() as u64;
+    let step = full.saturating_sub(idle).max(150) / 150;
+    let db = dir.join("killed.db");
+    let mut killed_mid_run = 0;
+    let mut stored_between = Vec::new();
+    for i in 0..20u64 {
+        let mut child = redline()
+            .arg("ingest")
+            .arg(&corpus)
+            .arg("--db")
+            .arg(&db)
+            .args(["--batch", "7"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let at = idle + (1 + i % 3) * step;
+        std::thread::sleep(std::time::Duration::from_millis(at));
+        if child.try_wait().unwrap().is_none() {
+            killed_mid_run += 1;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let store = redline_store::Store::open(&db).unwrap();
+        stored_between.push(store.counts().unwrap().documents);
+    }
+    assert!(
+        killed_mid_run == 20,
+        "only {killed_mid_run} kills landed mid-run: {stored_between:?}"
+    );
+    assert!(
+        stored_between.iter().any(|&n| n > 0 && n < n_docs as i64),
+        "no kill landed while documents were being written: {stored_between:?}"
+    );
+    let out = run(redline().arg("ingest").arg(&corpus).arg("--db").arg(&db));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = redline_store::Store::open(&db).unwrap();
+    let counts = store.counts().unwrap();
+    let expected = redline_store::Store::open(&reference)
+        .unwrap()
+        .counts()
+        .unwrap();
+    assert_eq!(counts.documents, n_docs as i64, "{stored_between:?}");
+    assert_eq!(counts, expected, "{stored_between:?}");
+    assert_eq!(store_events(&db), store_events(&reference));
+    eprintln!("documents stored after each kill: {stored_between:?}");
+}
+
+#[test]
+fn a_truncated_file_is_skipped_with_nothing_stored_from_it() {
+    let dir = temp_dir("truncated");
+    let good = dir.join("good.jsonl");
+    std::fs::write(
+        &good,
+        "{\"id\":\"g1\",\"text\":\"Russia and North Korea signed a defence treaty on Wednesday.\",\"published\":\"2024-06-21\"}\n",
+    )
+    .unwrap();
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"b1\",\"text\":\"North Korea fired artillery near Yeonpyeong on Friday.\",\"published\":\"2024-01-05\"}\n{\"id\":\"b2\",\"text\":\"Russia and Ukra",
+    )
+    .unwrap();
+    let binary = dir.join("binary.txt");
+    std::fs::write(&binary, b"Seoul \xff\xfe said").unwrap();
+    let db = dir.join("t.db");
+    let out = run(redline()
+        .arg("ingest")
+        .args([&good, &bad, &binary])
+        .arg("--db")
+        .arg(&db));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bad.jsonl") && stderr.contains("nothing stored"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("binary.txt"), "{stderr}");
+    let store = redline_store::Store::open(&db).unwrap();
+    assert_eq!(store.counts().unwrap().documents, 1);
+    let ids: Vec<String> = redline_store::export::events(&store, &Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.doc_id)
+        .collect();
+    assert!(ids.iter().all(|id| id == "g1"), "{ids:?}");
+}

@@ -1,0 +1,1 @@
+//! Alert rules and their evaluation over the store (to come in the alerts commit).

@@ -1,0 +1,1 @@
+//! The state of relations per dyad (to come in the report commit).

@@ -44,6 +44,12 @@ enum Command {
     },
     /// Code documents and store them, with their events merged across reports (see `--db`).
     Ingest(ingest::IngestArgs),
+    /// Ingest, then the report and the alerts, in one step.
+    Monitor(monitor::MonitorArgs),
+    /// The state of relations per dyad, over time, and what changed most.
+    Report(monitor::ReportArgs),
+    /// Red lines crossed: alerts from rules (docs/alerts.md), with the events behind them.
+    Alerts(monitor::AlertsArgs),
     /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
     /// subcommand, the monitor's benchmarks.
     #[command(args_conflicts_with_subcommands = true)]
@@ -115,6 +121,11 @@ fn main() -> ExitCode {
             command: DictCommand::Check { dicts },
         } => dict_check(&dicts),
         Command::Ingest(args) => ingest_command(&args),
+        Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
+        Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
+        Command::Monitor(args) => {
+            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
+        }
         Command::Bench { what: None, args } => bench::run(args).map(|()| true),
         Command::Bench {
             what: Some(what), ..
@@ -165,6 +176,23 @@ fn load_dictionaries(extra: &[PathBuf]) -> Result<(Dictionaries, Vec<redline::Di
         dicts.version = format!("{}+{}", dicts.version, dir.display());
     }
     Ok((dicts, diags))
+}
+
+/// Runs `f` on a buffered standard output and flushes it; a closed pipe is not an error.
+fn with_stdout(
+    f: impl FnOnce(&mut BufWriter<std::io::StdoutLock<'static>>) -> Result<bool>,
+) -> Result<bool> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let result = f(&mut out).and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
+    match result {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(true)
+        }
+        other => other,
+    }
 }
 
 /// The coder on the embedded dictionaries plus `extra`, with dictionary errors on stderr.

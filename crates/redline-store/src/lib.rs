@@ -427,6 +427,73 @@ impl Store {
         })
     }
 
+    /// Adds `n_events` synthetic merged events (no documents or mentions) over 730 days from
+    /// 2023-01-01 between 60 fictional-coded countries, busy dyads much busier than quiet ones,
+    /// and their share of the daily aggregate: how `redline bench store` builds a large store.
+    /// Deterministic for a seed.
+    pub fn add_synthetic_events(&mut self, n_events: usize, seed: u64) -> Result<(), StoreError> {
+        const CODES: [(&str, u8, f64); 8] = [
+            ("010", 1, 0.0),
+            ("036", 1, 4.0),
+            ("057", 1, 8.0),
+            ("061", 2, 6.4),
+            ("111", 3, -2.0),
+            ("138", 3, -7.0),
+            ("173", 4, -5.0),
+            ("190", 4, -10.0),
+        ];
+        let countries: Vec<String> = (0..60)
+            .map(|i| {
+                let b = i as u8;
+                format!(
+                    "{}{}X",
+                    char::from(b'A' + b / 26),
+                    char::from(b'A' + b % 26)
+                )
+            })
+            .collect();
+        let mut state = seed.wrapping_mul(0x9e3779b97f4a7c15) | 1;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545f4914f6cdd1d)
+        };
+        let first_day = day_number(NaiveDate::from_ymd_opt(2023, 1, 1).expect("valid date"));
+        let now = chrono_now();
+        let mut done = 0;
+        while done < n_events {
+            let chunk = (n_events - done).min(100_000);
+            self.in_transaction(|tx| {
+                for _ in 0..chunk {
+                    // Squaring a uniform number makes low indexes (busy countries) common.
+                    let u = (next() % 10_000) as f64 / 10_000.0;
+                    let a = (u * u * 60.0) as usize;
+                    let b = (a + 1 + (next() % 59) as usize) % 60;
+                    let (code, quad_class, goldstein) = CODES[(next() % 8) as usize];
+                    let f = EventFields {
+                        source: &countries[a],
+                        target: Some(&countries[b]),
+                        cameo: code,
+                        quad_class,
+                        goldstein,
+                        modality: "asserted",
+                        day: Some(first_day + (next() % 730) as i64),
+                    };
+                    let key = create_event(tx, &f, &now)?;
+                    tx.prepare_cached(
+                        "UPDATE events SET n_mentions = 1, n_sources = 1, n_documents = 1
+                         WHERE event_key = ?1",
+                    )?
+                    .execute([key])?;
+                }
+                Ok(())
+            })?;
+            done += chunk;
+        }
+        Ok(())
+    }
+
     /// Runs `f` in one transaction: for bulk loads such as the benchmark's synthetic store.
     pub fn in_transaction<T>(
         &mut self,

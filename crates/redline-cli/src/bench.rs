@@ -138,3 +138,93 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// The monitor's benchmarks: `redline bench corpus|ingest|store`.
+#[derive(clap::Subcommand)]
+pub enum BenchWhat {
+    /// Print the synthetic corpus (JSON Lines) that `bench ingest` stores.
+    Corpus(CorpusArgs),
+    /// Ingest the synthetic corpus into a fresh store on all cores and print documents/s.
+    Ingest(IngestBenchArgs),
+    /// Build a store of synthetic events and time `report` over it.
+    Store(crate::monitor::StoreBenchArgs),
+}
+
+/// Arguments of `redline bench corpus`.
+#[derive(clap::Args)]
+pub struct CorpusArgs {
+    /// Documents.
+    #[arg(long, default_value_t = 20_000)]
+    pub docs: usize,
+    /// Sentences a document.
+    #[arg(long, default_value_t = 25)]
+    pub sentences: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Arguments of `redline bench ingest`.
+#[derive(clap::Args)]
+pub struct IngestBenchArgs {
+    #[command(flatten)]
+    pub corpus: CorpusArgs,
+    /// The store to create (deleted first); a temporary file when not given.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Documents per transaction.
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+}
+
+/// `redline bench corpus`.
+pub fn corpus(args: &CorpusArgs) -> Result<()> {
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for i in 0..args.docs {
+        if writeln!(
+            out,
+            "{}",
+            crate::corpus::document(args.seed, i, args.sentences)
+        )
+        .is_err()
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// `redline bench ingest`.
+pub fn ingest(args: &IngestBenchArgs) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("redline-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let corpus_path = dir.join("corpus.jsonl");
+    let text: String = (0..args.corpus.docs)
+        .map(|i| crate::corpus::document(args.corpus.seed, i, args.corpus.sentences) + "\n")
+        .collect();
+    std::fs::write(&corpus_path, text)?;
+    let db = args.db.clone().unwrap_or_else(|| dir.join("bench.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let coder = crate::make_coder(&[])?;
+    let start = Instant::now();
+    let (docs, _) = crate::ingest::read_all(std::slice::from_ref(&corpus_path));
+    let n_docs = docs.len();
+    let (summary, _) = crate::ingest::ingest_docs(&coder, docs, &db, args.batch)?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "ingested {n_docs} documents ({} sentences each) in {secs:.2} s on {} threads: {:.0} documents/s; {} event mentions, {} events",
+        args.corpus.sentences,
+        rayon::current_num_threads(),
+        n_docs as f64 / secs,
+        summary.mentions,
+        summary.new_events
+    );
+    if args.db.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(())
+}

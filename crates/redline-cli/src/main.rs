@@ -6,7 +6,10 @@
 
 mod bench;
 mod compat;
+mod corpus;
+mod ingest;
 mod input;
+mod monitor;
 mod syntax;
 mod wire;
 
@@ -41,8 +44,6 @@ enum Command {
         #[command(subcommand)]
         command: DictCommand,
     },
-    /// Measure coding speed on a corpus built from the UD treebanks' sentences.
-    Bench(bench::BenchArgs),
     /// The built-in English tagger, lemmatiser and dependency parser.
     Syntax {
         #[command(subcommand)]
@@ -50,6 +51,23 @@ enum Command {
     },
     /// Run a PETRARCH (XML records) or TABARI (Validate.text) validation suite and score it.
     Validate(compat::ValidateArgs),
+    /// Code documents and store them, with their events merged across reports (see `--db`).
+    Ingest(ingest::IngestArgs),
+    /// Ingest, then the report and the alerts, in one step.
+    Monitor(monitor::MonitorArgs),
+    /// The state of relations per dyad, over time, and what changed most.
+    Report(monitor::ReportArgs),
+    /// Red lines crossed: alerts from rules (docs/alerts.md), with the events behind them.
+    Alerts(monitor::AlertsArgs),
+    /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
+    /// subcommand, the monitor's benchmarks.
+    #[command(args_conflicts_with_subcommands = true)]
+    Bench {
+        #[command(subcommand)]
+        what: Option<bench::BenchWhat>,
+        #[command(flatten)]
+        args: bench::BenchArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -161,9 +179,22 @@ fn main() -> ExitCode {
             }
             dict_check(&dicts, &foreign, no_embedded)
         })(),
-        Command::Bench(args) => bench::run(args).map(|()| true),
         Command::Syntax { command } => syntax::run(command).map(|()| true),
         Command::Validate(args) => compat::validate(args),
+        Command::Ingest(args) => ingest_command(&args),
+        Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
+        Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
+        Command::Monitor(args) => {
+            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
+        }
+        Command::Bench { what: None, args } => bench::run(args).map(|()| true),
+        Command::Bench {
+            what: Some(what), ..
+        } => match what {
+            bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
+            bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
+            bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
+        },
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -217,6 +248,39 @@ fn load_dictionaries(
         dicts.version = format!("{}+{}", dicts.version, dir.display());
     }
     Ok((dicts, diags))
+}
+
+/// Runs `f` on a buffered standard output and flushes it; a closed pipe is not an error.
+fn with_stdout(
+    f: impl FnOnce(&mut BufWriter<std::io::StdoutLock<'static>>) -> Result<bool>,
+) -> Result<bool> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let result = f(&mut out).and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
+    match result {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(true)
+        }
+        other => other,
+    }
+}
+
+/// The coder on the embedded dictionaries plus `extra`, with dictionary errors on stderr.
+fn make_coder(extra: &[PathBuf]) -> Result<Arc<Coder>> {
+    let (dicts, diags) = load_dictionaries(extra, &[], false)?;
+    for d in diags.iter().filter(|d| d.severity == Severity::Error) {
+        eprintln!("redline: {d}");
+    }
+    Ok(Arc::new(Coder::new(Arc::new(dicts), Config::default())))
+}
+
+fn ingest_command(args: &ingest::IngestArgs) -> Result<bool> {
+    let coder = make_coder(&args.dicts)?;
+    let outcome = ingest::run(args, coder)?;
+    eprintln!("{}", ingest::summary_line(&outcome, &args.db));
+    Ok(outcome.skipped_files == 0)
 }
 
 fn dict_check(

@@ -572,3 +572,348 @@ fn dict_check_reports_petrarch_defects_and_coding_goes_on() {
     assert_eq!(event["target"]["code"], "SYL");
     assert_eq!(event["cameo"], "070");
 }
+
+/// The events of a store as comparable rows: (source, target, cameo, date, mentions, sources,
+/// documents), sorted.
+fn store_events(db: &Path) -> Vec<String> {
+    let store = redline_store::Store::open(db).unwrap();
+    let mut rows: Vec<String> = redline_store::export::events(&store, &Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            format!(
+                "{} {:?} {} {:?} {} {} {} {}",
+                e.source,
+                e.target,
+                e.cameo,
+                e.date,
+                e.modality,
+                e.n_mentions,
+                e.n_sources,
+                e.n_documents
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Mentions per document id in a store.
+fn mentions_per_doc(db: &Path) -> std::collections::BTreeMap<String, usize> {
+    let store = redline_store::Store::open(db).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for m in redline_store::export::mentions(&store, &Default::default()).unwrap() {
+        *out.entry(m.doc_id).or_default() += 1;
+    }
+    out
+}
+
+fn write_corpus(dir: &Path, docs: usize, sentences: usize) -> PathBuf {
+    let out = run(redline().args([
+        "bench",
+        "corpus",
+        "--docs",
+        &docs.to_string(),
+        "--sentences",
+        &sentences.to_string(),
+    ]));
+    assert!(out.status.success());
+    let path = dir.join("corpus.jsonl");
+    std::fs::write(&path, &out.stdout).unwrap();
+    path
+}
+
+#[test]
+fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
+    let dir = temp_dir("kill");
+    // Enough documents that twenty short runs cannot store them all, so every kill lands in a
+    // run that still has work to do.
+    let n_docs = 1000;
+    let corpus = write_corpus(&dir, n_docs, 4);
+    let reference = dir.join("reference.db");
+    let started = std::time::Instant::now();
+    let out = run(redline()
+        .arg("ingest")
+        .arg(&corpus)
+        .arg("--db")
+        .arg(&reference));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A whole run takes `full`; a run with nothing new to store takes `idle` (dictionary load,
+    // reading, hashing). Kills land shortly after `idle`, when a run is coding and writing, so
+    // each run stores a few batches before it dies.
+    let full = started.elapsed().as_millis() as u64;
+    let started = std::time::Instant::now();
+    assert!(
+        run(redline()
+            .arg("ingest")
+            .arg(&corpus)
+            .arg("--db")
+            .arg(&reference))
+        .status
+        .success()
+    );
+    let idle = started.elapsed().as_millis() as u64;
+    let step = full.saturating_sub(idle).max(150) / 150;
+    let db = dir.join("killed.db");
+    let mut killed_mid_run = 0;
+    let mut stored_between = Vec::new();
+    let reference_per_doc = mentions_per_doc(&reference);
+    let mut step = step;
+    let mut attempts = 0;
+    // Twenty kills that land while a run is working. A run that finishes first (a loaded
+    // machine) does not count; it halves the delay, and a complete store starts afresh.
+    while killed_mid_run < 20 {
+        attempts += 1;
+        assert!(attempts <= 80, "kills kept missing: {stored_between:?}");
+        let mut child = redline()
+            .arg("ingest")
+            .arg(&corpus)
+            .arg("--db")
+            .arg(&db)
+            .args(["--batch", "7"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let at = idle + (1 + attempts % 3) * step;
+        std::thread::sleep(std::time::Duration::from_millis(at));
+        if child.try_wait().unwrap().is_none() {
+            killed_mid_run += 1;
+        } else {
+            step = (step / 2).max(1);
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        // Whatever is stored is stored whole: each document with all its mentions.
+        let per_doc = mentions_per_doc(&db);
+        for (doc, n) in &per_doc {
+            assert_eq!(
+                reference_per_doc.get(doc),
+                Some(n),
+                "{doc} after kill {attempts}"
+            );
+        }
+        let n_stored = redline_store::Store::open(&db)
+            .unwrap()
+            .counts()
+            .unwrap()
+            .documents;
+        stored_between.push(n_stored);
+        if n_stored == n_docs as i64 {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+        }
+    }
+    assert!(
+        stored_between.iter().any(|&n| n > 0 && n < n_docs as i64),
+        "no kill landed while documents were being written: {stored_between:?}"
+    );
+    let out = run(redline().arg("ingest").arg(&corpus).arg("--db").arg(&db));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = redline_store::Store::open(&db).unwrap();
+    let counts = store.counts().unwrap();
+    let expected = redline_store::Store::open(&reference)
+        .unwrap()
+        .counts()
+        .unwrap();
+    assert_eq!(counts.documents, n_docs as i64, "{stored_between:?}");
+    assert_eq!(counts, expected, "{stored_between:?}");
+    assert_eq!(store_events(&db), store_events(&reference));
+    eprintln!("documents stored after each kill: {stored_between:?}");
+}
+
+#[test]
+fn a_truncated_file_is_skipped_with_nothing_stored_from_it() {
+    let dir = temp_dir("truncated");
+    let good = dir.join("good.jsonl");
+    std::fs::write(
+        &good,
+        "{\"id\":\"g1\",\"text\":\"Russia and North Korea signed a defence treaty on Wednesday.\",\"published\":\"2024-06-21\"}\n",
+    )
+    .unwrap();
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"b1\",\"text\":\"North Korea fired artillery near Yeonpyeong on Friday.\",\"published\":\"2024-01-05\"}\n{\"id\":\"b2\",\"text\":\"Russia and Ukra",
+    )
+    .unwrap();
+    let binary = dir.join("binary.txt");
+    std::fs::write(&binary, b"Seoul \xff\xfe said").unwrap();
+    let db = dir.join("t.db");
+    let out = run(redline()
+        .arg("ingest")
+        .args([&good, &bad, &binary])
+        .arg("--db")
+        .arg(&db));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bad.jsonl") && stderr.contains("nothing stored"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("binary.txt"), "{stderr}");
+    let store = redline_store::Store::open(&db).unwrap();
+    assert_eq!(store.counts().unwrap().documents, 1);
+    let ids: Vec<String> = redline_store::export::events(&store, &Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.doc_id)
+        .collect();
+    assert!(ids.iter().all(|id| id == "g1"), "{ids:?}");
+}
+
+/// Compares `actual` with the golden file `tests/golden/NAME`, or writes it when
+/// `REDLINE_BLESS=1` (after a deliberate change to the coder, the dictionaries or a format).
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("REDLINE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {} (run with REDLINE_BLESS=1)", path.display()));
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(e, a)| e != a)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{name} differs from the golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n(rerun with REDLINE_BLESS=1 if the change is intended)",
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+/// `redline monitor examples/news` into a fresh store, once per test run: (stdout, store).
+fn monitored_examples() -> &'static (String, PathBuf) {
+    static ONCE: std::sync::OnceLock<(String, PathBuf)> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let dir = temp_dir("monitor");
+        let db = dir.join("news.db");
+        let out = run(redline()
+            .current_dir(repo())
+            .args(["monitor", "examples/news", "--db"])
+            .arg(&db));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (String::from_utf8(out.stdout).unwrap(), db)
+    })
+}
+
+#[test]
+fn monitor_on_the_example_news_shows_the_picture_and_fires_alerts() {
+    let (stdout, db) = monitored_examples();
+    golden("monitor-examples.txt", stdout);
+    // The picture, independently of the exact numbers.
+    let store = redline_store::Store::open(db).unwrap();
+    let report = redline_store::report::report(&store, &Default::default()).unwrap();
+    let totals = |a: &str, b: &str| {
+        report
+            .dyads
+            .iter()
+            .find(|(d, _)| d.0 == a && d.1 == b)
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    assert!(totals("PRK", "RUS").balance() > 0.5);
+    assert!(totals("KOR", "PRK").balance() < 0.0);
+    let prk_rus = redline_store::report::report(
+        &store,
+        &redline_store::report::ReportQuery {
+            dyad: Some(("PRK".into(), "RUS".into())),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let (first_half, second_half): (Vec<_>, Vec<_>) = prk_rus.series[0]
+        .1
+        .iter()
+        .partition(|(p, _)| p.format("%m").to_string().as_str() <= "06");
+    let coop = |v: &[&(chrono::NaiveDate, redline_store::report::Tally)]| -> i64 {
+        v.iter().map(|(_, t)| t.by_quad[0] + t.by_quad[1]).sum()
+    };
+    assert!(coop(&second_half) > coop(&first_half), "{prk_rus:?}");
+    for rule in [
+        "military-cooperation  PRK-RUS",
+        "korean-peninsula-hostility  KOR-PRK",
+        "material-conflict-spike",
+    ] {
+        assert!(stdout.contains(rule), "no alert {rule}:\n{stdout}");
+    }
+}
+
+#[test]
+fn report_formats_are_pinned() {
+    let (_, db) = monitored_examples();
+    for (format, extra, name) in [
+        ("json", vec!["--dyad", "PRK-RUS"], "report-prk-rus.json"),
+        (
+            "csv",
+            vec!["--country", "PRK", "--by", "week"],
+            "report-prk-week.csv",
+        ),
+        (
+            "table",
+            vec!["--dyad", "KOR-PRK", "--by", "month"],
+            "report-kor-prk.txt",
+        ),
+    ] {
+        let out = run(redline()
+            .args(["report", "--format", format, "--db"])
+            .arg(db)
+            .args(&extra));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        golden(name, &String::from_utf8(out.stdout).unwrap());
+    }
+    let out = run(redline()
+        .args(["alerts", "--format", "json", "--db"])
+        .arg(db));
+    let alerts: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(alerts.as_array().is_some_and(|a| !a.is_empty()));
+    golden("alerts.json", &String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn a_bad_rule_file_names_its_line() {
+    let (_, db) = monitored_examples();
+    let dir = temp_dir("rules");
+    let rules = dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nname = \"x\"\nkind = \"balance\"\nbelow = -1.0\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let out = run(redline()
+        .arg("alerts")
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--db")
+        .arg(db));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("rules.toml:5:") && stderr.contains("colour"),
+        "{stderr}"
+    );
+}

@@ -488,6 +488,62 @@ const SPEECH_VERBS: &[&str] = &[
     "fear",
 ];
 
+/// Verbs whose object is the subject of a following infinitive ("urged Russia to ...").
+const OBJECT_CONTROL_VERBS: &[&str] = &[
+    "want",
+    "ask",
+    "urge",
+    "force",
+    "allow",
+    "order",
+    "tell",
+    "persuade",
+    "help",
+    "encourage",
+    "invite",
+    "expect",
+    "require",
+    "permit",
+    "enable",
+    "press",
+    "pressure",
+    "push",
+    "call",
+    "request",
+    "warn",
+    "advise",
+    "compel",
+    "oblige",
+    "authorize",
+    "authorise",
+    "instruct",
+    "get",
+    "lead",
+    "cause",
+    "prompt",
+    "need",
+    "wish",
+    "prefer",
+];
+
+/// Whether a mention is the object of a verb that keeps its own subject for an infinitive after it.
+fn is_object_of_plain_verb(tokens: &[Token], m: &Mention) -> bool {
+    let mut k = m.first_token;
+    while k > 0
+        && matches!(
+            tokens[k - 1].norm.as_str(),
+            "the" | "a" | "an" | "its" | "their" | "his" | "her"
+        )
+    {
+        k -= 1;
+    }
+    let Some(verb) = k.checked_sub(1).map(|v| &tokens[v]) else {
+        return false;
+    };
+    let lemma = verb.verb_lemma.as_deref().unwrap_or(&verb.norm);
+    verb.verb_lemma.is_some() && verb.norm != lemma && !OBJECT_CONTROL_VERBS.contains(&lemma)
+}
+
 /// Whether a token is a verb of saying used as a verb (lower case, not a noun like "report").
 fn is_speech_verb(token: &Token) -> bool {
     let speech = token
@@ -1443,6 +1499,12 @@ fn find_subject(
         // "Y's attack ... urged": a possessor is the subject only of a head close after it.
         .filter(|(_, m)| {
             !(tokens.get(m.end_token).is_some_and(|t| t.norm == "'s") && head > m.end_token + 4)
+        })
+        // "summoned the Russian ambassador to protest": in a purpose clause the object of the
+        // main verb is not the subject, unless that verb passes its object on ("wants North
+        // Korea to provide").
+        .filter(|(_, m)| {
+            !(head > 0 && tokens[head - 1].norm == "to" && is_object_of_plain_verb(tokens, m))
         })
         .max_by_key(|(_, m)| m.end_token)
         .map(|(k, _)| k);

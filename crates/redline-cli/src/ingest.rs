@@ -1,0 +1,217 @@
+//! `redline ingest`: read documents, code them on every core and store them.
+//!
+//! Files are read whole before anything from them is stored: a file with any bad document (a
+//! truncated JSON Lines file, text that is not UTF-8) is reported and skipped entirely, so a
+//! corrupt file never leaves half of itself in the store. Documents are coded in batches with
+//! rayon while a writer thread stores the previous batch in one transaction; a document already
+//! stored with the same content hash is not even coded again.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use redline::{Coder, Doc};
+use redline_store::{BatchSummary, DocStatus, IngestDoc, Store, doc_hash};
+
+use crate::input;
+
+/// Arguments of `redline ingest`.
+#[derive(clap::Args, Clone)]
+pub struct IngestArgs {
+    /// Files or folders to ingest; `-` reads JSON Lines from standard input.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// Documents per transaction.
+    #[arg(long, default_value_t = 256)]
+    pub batch: usize,
+    /// Extra dictionary folders in Redline's format, added to the embedded ones.
+    #[arg(long = "dict")]
+    pub dicts: Vec<PathBuf>,
+}
+
+/// What an ingest did, for the summary line and `monitor`.
+#[derive(Debug, Default)]
+pub struct IngestOutcome {
+    /// Totals over all batches.
+    pub summary: BatchSummary,
+    /// Documents read.
+    pub n_docs: usize,
+    /// Files skipped as unreadable or corrupt.
+    pub skipped_files: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The publisher of a document: the host of its URL, else the site name at the top of a `.txt`
+/// article, else its URL or id as given.
+pub fn doc_source(doc: &Doc) -> String {
+    if let Some(url) = &doc.url {
+        if let Some(rest) = url.split("://").nth(1) {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            return host.trim_start_matches("www.").to_lowercase();
+        }
+        return url.clone();
+    }
+    if doc.body.start > 0
+        && let Some(first) = doc.text[..doc.body.start]
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+    {
+        return first.to_string();
+    }
+    doc.id.clone()
+}
+
+/// Reads every input; a file with any error is reported on stderr and contributes nothing.
+pub fn read_all(paths: &[PathBuf]) -> (Vec<Doc>, usize) {
+    let mut docs = Vec::new();
+    let mut skipped = 0;
+    for path in input::expand(paths) {
+        let path = match path {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("redline: skipped {e}");
+                skipped += 1;
+                continue;
+            }
+        };
+        let mut file_docs = Vec::new();
+        let mut errors = Vec::new();
+        input::read_path(&path, &mut |d| match d {
+            Ok(d) => file_docs.push(d),
+            Err(e) => errors.push(e),
+        });
+        if let Some(first) = errors.first() {
+            eprintln!(
+                "redline: skipped {} ({} bad document(s), first {first}): nothing stored from it",
+                path.display(),
+                errors.len()
+            );
+            skipped += 1;
+            continue;
+        }
+        docs.extend(file_docs);
+    }
+    (docs, skipped)
+}
+
+/// Ingests `docs` into the store at `db`.
+pub fn ingest_docs(
+    coder: &Coder,
+    docs: Vec<Doc>,
+    db: &Path,
+    batch: usize,
+) -> Result<(BatchSummary, Duration)> {
+    let start = Instant::now();
+    let mut store =
+        Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
+    let reader = Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
+    let progress = ProgressBar::new(docs.len() as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} documents  {per_sec}  ETA {eta}  {msg}")
+            .expect("valid template"),
+    );
+    let (send, receive) = sync_channel::<(Vec<IngestDoc>, usize)>(2);
+    let writer_progress = progress.clone();
+    let writer = std::thread::spawn(move || -> Result<BatchSummary> {
+        let mut total = BatchSummary::default();
+        let mut busy = Duration::ZERO;
+        for (batch, n_unchanged) in receive {
+            let t = Instant::now();
+            let mut s = store
+                .write_batch(&batch)
+                .context("cannot write to the store")?;
+            busy += t.elapsed();
+            s.unchanged += n_unchanged;
+            total += s;
+            writer_progress.inc((batch.len() + n_unchanged) as u64);
+        }
+        if std::env::var_os("REDLINE_TRACE_WRITER").is_some() {
+            eprintln!("writer busy {:.2} s", busy.as_secs_f64());
+        }
+        Ok(total)
+    });
+    let mut send_result = Ok(());
+    for chunk in docs.chunks(batch.max(1)) {
+        let mut to_code = Vec::with_capacity(chunk.len());
+        for doc in chunk {
+            if reader.status(&doc.id, &doc_hash(doc))? != DocStatus::Unchanged {
+                to_code.push(doc);
+            }
+        }
+        let n_unchanged = chunk.len() - to_code.len();
+        let coded: Vec<IngestDoc> = to_code
+            .par_iter()
+            .map(|doc| IngestDoc::code(coder, (*doc).clone(), &doc_source(doc)))
+            .collect();
+        if send.send((coded, n_unchanged)).is_err() {
+            send_result = Err(());
+            break;
+        }
+    }
+    drop(send);
+    let summary = writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the store writer panicked"))??;
+    send_result.map_err(|()| anyhow::anyhow!("the store writer stopped"))?;
+    progress.finish_and_clear();
+    Ok((summary, start.elapsed()))
+}
+
+/// `redline ingest`.
+pub fn run(args: &IngestArgs, coder: Arc<Coder>) -> Result<IngestOutcome> {
+    let (docs, skipped_files) = read_all(&args.paths);
+    let n_docs = docs.len();
+    let (summary, elapsed) = ingest_docs(&coder, docs, &args.db, args.batch)?;
+    Ok(IngestOutcome {
+        summary,
+        n_docs,
+        skipped_files,
+        elapsed,
+    })
+}
+
+/// The summary line printed at the end of an ingest.
+pub fn summary_line(o: &IngestOutcome, db: &Path) -> String {
+    let s = &o.summary;
+    let secs = o.elapsed.as_secs_f64().max(1e-9);
+    format!(
+        "ingested {} documents into {} in {:.2} s ({:.0} documents/s): {} new, {} replaced, {} unchanged, {} skipped file(s); {} event mentions, {} new events",
+        o.n_docs,
+        db.display(),
+        secs,
+        o.n_docs as f64 / secs,
+        s.added,
+        s.replaced,
+        s.unchanged,
+        o.skipped_files,
+        s.mentions,
+        s.new_events
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_is_the_url_host_or_the_site_name() {
+        let mut d = Doc::new("a", "Text.");
+        d.url = Some("https://www.Example.org/news/1?x=2".into());
+        assert_eq!(doc_source(&d), "example.org");
+        let d = Doc::from_article(
+            "b.txt",
+            "Example Wire\n\nHeadline here\n\nPublished : January 5, 2024 - 18:40\n\nNorth Korea fired artillery rounds into the sea on Friday, the military said.",
+        );
+        assert_eq!(doc_source(&d), "Example Wire");
+        assert_eq!(doc_source(&Doc::new("c", "Plain text.")), "c");
+    }
+}

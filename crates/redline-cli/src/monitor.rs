@@ -1,0 +1,676 @@
+//! `redline report`, `alerts`, `export`, `monitor` and `bench store`: reading the store and
+//! printing it for people (aligned tables) and programs (JSON, CSV).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use redline_store::Store;
+use redline_store::report::{Period, Report, ReportQuery, Tally};
+use serde_json::json;
+
+/// Output formats of `report` and `alerts`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum OutFormat {
+    /// Aligned tables for people.
+    Table,
+    /// One JSON document.
+    Json,
+    /// Comma-separated values.
+    Csv,
+}
+
+/// `--by`.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub enum By {
+    /// Days.
+    Day,
+    /// Weeks from Monday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+/// Arguments of `redline report`.
+#[derive(clap::Args, Clone)]
+pub struct ReportArgs {
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// First day (YYYY-MM-DD); default the first in the store.
+    #[arg(long, value_parser = crate::parse_date_arg)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day (YYYY-MM-DD); default the last in the store.
+    #[arg(long, value_parser = crate::parse_date_arg)]
+    pub to: Option<chrono::NaiveDate>,
+    /// One relationship: two country codes, `PRK-RUS` (either order).
+    #[arg(long, value_parser = parse_dyad)]
+    pub dyad: Option<(String, String)>,
+    /// Only relationships of this country (`PRK`).
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Grouping of the time series, and the period changes are measured over.
+    #[arg(long, value_enum, default_value = "month")]
+    pub by: By,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+    /// Relationships listed.
+    #[arg(long, default_value_t = 15)]
+    pub top: usize,
+    /// Relationships with a time series when no `--dyad` is given.
+    #[arg(long, default_value_t = 3)]
+    pub series: usize,
+    /// Periods in the trailing baseline.
+    #[arg(long, default_value_t = 6)]
+    pub baseline: u32,
+}
+
+/// Parses `PRK-RUS`.
+pub fn parse_dyad(s: &str) -> Result<(String, String), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("'{s}' is not a dyad like PRK-RUS"))?;
+    let ok = |c: &str| c.len() == 3 && c.bytes().all(|b| b.is_ascii_alphabetic());
+    if !ok(a) || !ok(b) {
+        return Err(format!("'{s}' is not a dyad of two 3-letter country codes"));
+    }
+    Ok((a.to_uppercase(), b.to_uppercase()))
+}
+
+/// Opens an existing store (a missing file is a usage error, not an empty store).
+pub fn open_existing(db: &Path) -> Result<Store> {
+    if !db.is_file() {
+        bail!(
+            "no store at {} (run `redline ingest` first, or pass --db)",
+            db.display()
+        );
+    }
+    Store::open(db).with_context(|| format!("cannot open store {}", db.display()))
+}
+
+impl ReportArgs {
+    /// The query these arguments ask for.
+    pub fn query(&self) -> ReportQuery {
+        ReportQuery {
+            from: self.from,
+            to: self.to,
+            dyad: self.dyad.clone(),
+            country: self.country.as_ref().map(|c| c.to_uppercase()),
+            by: match self.by {
+                By::Day => Period::Day,
+                By::Week => Period::Week,
+                By::Month => Period::Month,
+            },
+            series_dyads: self.series,
+            top: self.top,
+            baseline_periods: self.baseline,
+            ..ReportQuery::default()
+        }
+    }
+}
+
+/// `redline report`.
+pub fn report(args: &ReportArgs, out: &mut impl Write) -> Result<()> {
+    let store = open_existing(&args.db)?;
+    let r = redline_store::report::report(&store, &args.query())?;
+    match args.format {
+        OutFormat::Table => write_report_table(&r, args.baseline, out)?,
+        OutFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report_json(&r))?;
+            writeln!(out)?;
+        }
+        OutFormat::Csv => write_report_csv(&r, out)?,
+    }
+    Ok(())
+}
+
+fn dyad_name(d: &(String, String)) -> String {
+    format!("{}-{}", d.0, d.1)
+}
+
+fn period_label(by: Period, d: chrono::NaiveDate) -> String {
+    match by {
+        Period::Month => d.format("%Y-%m").to_string(),
+        _ => d.to_string(),
+    }
+}
+
+fn by_name(by: Period) -> &'static str {
+    match by {
+        Period::Day => "day",
+        Period::Week => "week",
+        Period::Month => "month",
+    }
+}
+
+fn tally_cells(t: &Tally) -> Vec<String> {
+    let mut cells: Vec<String> = vec![t.total().to_string()];
+    cells.extend(t.by_quad.iter().map(|n| n.to_string()));
+    cells.push(format!("{:+.1}", t.goldstein_sum));
+    cells.push(format!("{:+.2}", t.goldstein_mean()));
+    cells.push(format!("{:+.2}", t.balance()));
+    cells
+}
+
+const TALLY_HEADER: [&str; 8] = [
+    "EVENTS",
+    "V.COOP",
+    "M.COOP",
+    "V.CONF",
+    "M.CONF",
+    "GOLD.SUM",
+    "GOLD.MEAN",
+    "BALANCE",
+];
+
+/// Writes rows as an aligned table: the first column left-aligned, the others right-aligned.
+pub fn write_aligned(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
+    let mut widths = vec![0usize; header.len()];
+    for row in std::iter::once(&header).chain(rows) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    Ok(())
+}
+
+fn write_report_table(r: &Report, baseline: u32, out: &mut impl Write) -> Result<()> {
+    let (Some(from), Some(to)) = (r.from, r.to) else {
+        writeln!(out, "no events between two countries in the store")?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "Relations {from} to {to}: asserted events between two countries, merged across reports"
+    )?;
+    writeln!(out)?;
+    let mut header = vec!["DYAD"];
+    header.extend(TALLY_HEADER);
+    let rows: Vec<Vec<String>> = r
+        .dyads
+        .iter()
+        .map(|(d, t)| {
+            let mut row = vec![dyad_name(d)];
+            row.extend(tally_cells(t));
+            row
+        })
+        .collect();
+    write_aligned(out, &header, &rows)?;
+    for (dyad, periods) in &r.series {
+        writeln!(out)?;
+        writeln!(out, "{} by {}", dyad_name(dyad), by_name(r.by))?;
+        let mut header = vec!["PERIOD"];
+        header.extend(TALLY_HEADER);
+        let rows: Vec<Vec<String>> = periods
+            .iter()
+            .map(|(p, t)| {
+                let mut row = vec![period_label(r.by, *p)];
+                row.extend(tally_cells(t));
+                row
+            })
+            .collect();
+        write_aligned(out, &header, &rows)?;
+    }
+    if let Some(recent) = r.recent_from {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Changed most: {} to {to} against the {baseline} {}s before",
+            period_label(r.by, recent),
+            by_name(r.by)
+        )?;
+        if r.changes.is_empty() {
+            writeln!(
+                out,
+                "no relationship with enough events in the latest period"
+            )?;
+        } else {
+            let rows: Vec<Vec<String>> = r
+                .changes
+                .iter()
+                .map(|c| {
+                    vec![
+                        dyad_name(&c.dyad),
+                        c.recent.total().to_string(),
+                        format!("{:.1}", c.baseline_per_period),
+                        format!("{:+.2}", c.recent.goldstein_mean()),
+                        format!("{:+.2}", c.baseline.goldstein_mean()),
+                        format!("{:+.2}", c.goldstein_shift),
+                        format!("{:+.2}", c.score),
+                        if c.goldstein_shift >= 0.0 {
+                            "towards cooperation".into()
+                        } else {
+                            "towards conflict".into()
+                        },
+                    ]
+                })
+                .collect();
+            write_aligned(
+                out,
+                &[
+                    "DYAD",
+                    "RECENT",
+                    "BASE/PERIOD",
+                    "MEAN.NOW",
+                    "MEAN.BEFORE",
+                    "SHIFT",
+                    "SCORE",
+                    "DIRECTION",
+                ],
+                &rows,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn tally_json(t: &Tally) -> serde_json::Value {
+    json!({
+        "events": t.total(),
+        "verbal_cooperation": t.by_quad[0],
+        "material_cooperation": t.by_quad[1],
+        "verbal_conflict": t.by_quad[2],
+        "material_conflict": t.by_quad[3],
+        "goldstein_sum": (t.goldstein_sum * 100.0).round() / 100.0,
+        "goldstein_mean": (t.goldstein_mean() * 1000.0).round() / 1000.0,
+        "balance": (t.balance() * 1000.0).round() / 1000.0,
+    })
+}
+
+/// The JSON form of a report (documented in docs/monitor.md).
+pub fn report_json(r: &Report) -> serde_json::Value {
+    json!({
+        "from": r.from.map(|d| d.to_string()),
+        "to": r.to.map(|d| d.to_string()),
+        "by": by_name(r.by),
+        "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
+        "series": r.series.iter().map(|(d, periods)| json!({
+            "dyad": dyad_name(d),
+            "periods": periods.iter().map(|(p, t)| json!({"period": period_label(r.by, *p), "totals": tally_json(t)})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "recent_from": r.recent_from.map(|d| d.to_string()),
+        "changes": r.changes.iter().map(|c| json!({
+            "dyad": dyad_name(&c.dyad),
+            "recent": tally_json(&c.recent),
+            "baseline": tally_json(&c.baseline),
+            "baseline_per_period": (c.baseline_per_period * 100.0).round() / 100.0,
+            "goldstein_shift": (c.goldstein_shift * 1000.0).round() / 1000.0,
+            "score": (c.score * 1000.0).round() / 1000.0,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn write_report_csv(r: &Report, out: &mut impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "section",
+        "dyad",
+        "period",
+        "events",
+        "verbal_cooperation",
+        "material_cooperation",
+        "verbal_conflict",
+        "material_conflict",
+        "goldstein_sum",
+        "goldstein_mean",
+        "balance",
+    ])?;
+    let mut record = |section: &str, dyad: &str, period: String, t: &Tally| {
+        let mut row = vec![section.to_string(), dyad.to_string(), period];
+        row.push(t.total().to_string());
+        row.extend(t.by_quad.iter().map(|n| n.to_string()));
+        row.push(format!("{:.2}", t.goldstein_sum));
+        row.push(format!("{:.3}", t.goldstein_mean()));
+        row.push(format!("{:.3}", t.balance()));
+        w.write_record(&row)
+    };
+    for (d, t) in &r.dyads {
+        record("total", &dyad_name(d), String::new(), t)?;
+    }
+    for (d, periods) in &r.series {
+        for (p, t) in periods {
+            record("series", &dyad_name(d), period_label(r.by, *p), t)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Arguments of `redline bench store`.
+#[derive(clap::Args)]
+pub struct StoreBenchArgs {
+    /// Synthetic events to store.
+    #[arg(long, default_value_t = 5_000_000)]
+    pub events: usize,
+    /// The store to build (kept, and reused if it already holds at least `--events` events).
+    #[arg(long, default_value = "bench-store.db")]
+    pub db: PathBuf,
+}
+
+/// `redline bench store`: builds (or reuses) a store of synthetic events, then times reports.
+pub fn bench_store(args: &StoreBenchArgs) -> Result<()> {
+    let mut store = Store::open(&args.db)
+        .with_context(|| format!("cannot open store {}", args.db.display()))?;
+    let have = store.counts()?.events as usize;
+    if have < args.events {
+        let start = Instant::now();
+        eprintln!(
+            "adding {} synthetic events to {}",
+            args.events - have,
+            args.db.display()
+        );
+        store.add_synthetic_events(args.events - have, have as u64 + 1)?;
+        eprintln!("built in {:.1} s", start.elapsed().as_secs_f64());
+    }
+    let total = store.counts()?.events;
+    let queries: [(&str, ReportQuery); 4] = [
+        ("all dyads, by month", ReportQuery::default()),
+        (
+            "one dyad, by day",
+            ReportQuery {
+                dyad: Some(("AAX".into(), "ABX".into())),
+                by: Period::Day,
+                ..ReportQuery::default()
+            },
+        ),
+        (
+            "one country, by week",
+            ReportQuery {
+                country: Some("AAX".into()),
+                by: Period::Week,
+                ..ReportQuery::default()
+            },
+        ),
+        (
+            "all dyads, one quarter, by week",
+            ReportQuery {
+                from: chrono::NaiveDate::from_ymd_opt(2024, 7, 1),
+                to: chrono::NaiveDate::from_ymd_opt(2024, 9, 30),
+                by: Period::Week,
+                ..ReportQuery::default()
+            },
+        ),
+    ];
+    println!("store: {total} events in {}", args.db.display());
+    for (name, q) in queries {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            let r = redline_store::report::report(&store, &q)?;
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(r);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "report {name}: {:.0} ms (median of 5; slowest {:.0} ms)",
+            times[2], times[4]
+        );
+    }
+    Ok(())
+}
+
+/// Arguments of `redline alerts`.
+#[derive(clap::Args, Clone)]
+pub struct AlertsArgs {
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// A rule file (docs/alerts.md); default the embedded rules.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// First day (YYYY-MM-DD).
+    #[arg(long, value_parser = crate::parse_date_arg)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day (YYYY-MM-DD).
+    #[arg(long, value_parser = crate::parse_date_arg)]
+    pub to: Option<chrono::NaiveDate>,
+    /// Triggering events shown per alert (in tables; JSON and CSV have all that are kept).
+    #[arg(long, default_value_t = 3)]
+    pub events: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+    /// Print the embedded default rules and exit.
+    #[arg(long)]
+    pub print_rules: bool,
+}
+
+/// The rules of `--rules`, or the embedded ones.
+pub fn load_rules(path: Option<&Path>) -> Result<Vec<redline_store::alerts::Rule>> {
+    Ok(match path {
+        None => redline_store::alerts::parse_rules(
+            "rules/default.toml",
+            redline_store::alerts::DEFAULT_RULES,
+        )?,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            redline_store::alerts::parse_rules(&p.display().to_string(), &text)?
+        }
+    })
+}
+
+/// `redline alerts`.
+pub fn alerts(args: &AlertsArgs, out: &mut impl Write) -> Result<()> {
+    if args.print_rules {
+        out.write_all(redline_store::alerts::DEFAULT_RULES.as_bytes())?;
+        return Ok(());
+    }
+    let rules = load_rules(args.rules.as_deref())?;
+    let store = open_existing(&args.db)?;
+    let alerts = redline_store::alerts::evaluate(&store, &rules, args.from, args.to)?;
+    match args.format {
+        OutFormat::Table => write_alerts_table(&alerts, args.events, out)?,
+        OutFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &alerts_json(&alerts))?;
+            writeln!(out)?;
+        }
+        OutFormat::Csv => write_alerts_csv(&alerts, out)?,
+    }
+    Ok(())
+}
+
+fn short(s: &str, n: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= n {
+        s
+    } else {
+        format!("{}...", s.chars().take(n).collect::<String>())
+    }
+}
+
+/// Writes alerts for people: one line per alert, then its triggering events indented.
+pub fn write_alerts_table(
+    alerts: &[redline_store::alerts::Alert],
+    n_events: usize,
+    out: &mut impl Write,
+) -> Result<()> {
+    if alerts.is_empty() {
+        writeln!(out, "no alerts")?;
+        return Ok(());
+    }
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+    for a in alerts {
+        *by_rule.entry(&a.rule).or_default() += 1;
+        let when = if a.from == a.to {
+            a.from.to_string()
+        } else {
+            format!("{} to {}", a.from, a.to)
+        };
+        writeln!(
+            out,
+            "{:<6}  {when}  {}  {}-{}  {}",
+            a.severity.as_str().to_uppercase(),
+            a.rule,
+            a.dyad.0,
+            a.dyad.1,
+            a.message
+        )?;
+        for e in a.events.iter().take(n_events) {
+            writeln!(
+                out,
+                "          {} {} -> {} {} x{}  {}: \"{}\"",
+                e.date.map_or("-".into(), |d| d.to_string()),
+                e.source,
+                e.target.as_deref().unwrap_or("-"),
+                e.cameo,
+                e.n_mentions,
+                e.doc_id.rsplit('/').next().unwrap_or(&e.doc_id),
+                short(&e.sentence, 90)
+            )?;
+        }
+        if a.n_events > n_events.min(a.events.len()) {
+            writeln!(
+                out,
+                "          ... {} more",
+                a.n_events - n_events.min(a.events.len())
+            )?;
+        }
+    }
+    let counts: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    writeln!(out, "{} alerts: {}", alerts.len(), counts.join(", "))?;
+    Ok(())
+}
+
+fn event_json(e: &redline_store::export::EventRow) -> serde_json::Value {
+    json!({
+        "event_id": e.event_key,
+        "date": e.date.map(|d| d.to_string()),
+        "source": e.source,
+        "target": e.target,
+        "cameo": e.cameo,
+        "quad_class": e.quad_class,
+        "goldstein": e.goldstein,
+        "mentions": e.n_mentions,
+        "sources": e.n_sources,
+        "documents": e.n_documents,
+        "doc_id": e.doc_id,
+        "sentence": e.sentence,
+    })
+}
+
+fn alerts_json(alerts: &[redline_store::alerts::Alert]) -> serde_json::Value {
+    json!(
+        alerts
+            .iter()
+            .map(|a| json!({
+                "rule": a.rule,
+                "severity": a.severity.as_str(),
+                "dyad": format!("{}-{}", a.dyad.0, a.dyad.1),
+                "from": a.from.to_string(),
+                "to": a.to.to_string(),
+                "message": a.message,
+                "n_events": a.n_events,
+                "events": a.events.iter().map(event_json).collect::<Vec<_>>(),
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
+fn write_alerts_csv(alerts: &[redline_store::alerts::Alert], out: &mut impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "rule",
+        "severity",
+        "dyad",
+        "from",
+        "to",
+        "message",
+        "n_events",
+        "event_ids",
+    ])?;
+    for a in alerts {
+        let ids: Vec<String> = a.events.iter().map(|e| e.event_key.to_string()).collect();
+        w.write_record([
+            a.rule.clone(),
+            a.severity.as_str().to_string(),
+            format!("{}-{}", a.dyad.0, a.dyad.1),
+            a.from.to_string(),
+            a.to.to_string(),
+            a.message.clone(),
+            a.n_events.to_string(),
+            ids.join(" "),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Arguments of `redline monitor`.
+#[derive(clap::Args, Clone)]
+pub struct MonitorArgs {
+    /// Files or folders to ingest first.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// A rule file; default the embedded rules.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// Grouping of the report's series.
+    #[arg(long, value_enum, default_value = "month")]
+    pub by: By,
+    /// Relationships listed in the report.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Relationships with a time series.
+    #[arg(long, default_value_t = 2)]
+    pub series: usize,
+}
+
+/// `redline monitor`: ingest, then the report, then the alerts. Returns whether every input was
+/// read.
+pub fn monitor(
+    args: &MonitorArgs,
+    coder: std::sync::Arc<redline::Coder>,
+    out: &mut impl Write,
+) -> Result<bool> {
+    let rules = load_rules(args.rules.as_deref())?;
+    let ingest_args = crate::ingest::IngestArgs {
+        paths: args.paths.clone(),
+        db: args.db.clone(),
+        batch: 256,
+        dicts: Vec::new(),
+    };
+    let outcome = crate::ingest::run(&ingest_args, coder)?;
+    eprintln!("{}", crate::ingest::summary_line(&outcome, &args.db));
+    let report_args = ReportArgs {
+        db: args.db.clone(),
+        from: None,
+        to: None,
+        dyad: None,
+        country: None,
+        by: args.by,
+        format: OutFormat::Table,
+        top: args.top,
+        series: args.series,
+        baseline: 6,
+    };
+    report(&report_args, out)?;
+    writeln!(out)?;
+    writeln!(out, "Alerts")?;
+    let store = open_existing(&args.db)?;
+    let alerts = redline_store::alerts::evaluate(&store, &rules, None, None)?;
+    write_alerts_table(&alerts, 1, out)?;
+    Ok(outcome.skipped_files == 0)
+}

@@ -1,0 +1,217 @@
+//! Reading merged events and their mentions back out, for exports and alerts.
+//!
+//! The rows are plain Rust; the export formats (GDELT, ICEWS, PLOVER, CSV, JSON Lines) are
+//! written by the CLI, which owns the wire.
+
+use chrono::NaiveDate;
+use rusqlite::params_from_iter;
+
+use crate::{Store, StoreError, day_date, day_number};
+
+/// Which events to read. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// First day, inclusive.
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive.
+    pub to: Option<NaiveDate>,
+    /// Only events between these two countries (either direction).
+    pub dyad: Option<(String, String)>,
+    /// Only events with this country on either side.
+    pub country: Option<String>,
+    /// Only asserted events.
+    pub asserted_only: bool,
+}
+
+impl Filter {
+    /// The SQL condition on table alias `e` (events) and its parameters.
+    fn sql(&self) -> (String, Vec<String>) {
+        let mut conds = vec!["1".to_string()];
+        let mut values = Vec::new();
+        if let Some(from) = self.from {
+            conds.push(format!("e.day >= {}", day_number(from)));
+        }
+        if let Some(to) = self.to {
+            conds.push(format!("e.day <= {}", day_number(to)));
+        }
+        if let Some((a, b)) = &self.dyad {
+            conds.push(
+                "((substr(e.source, 1, 3) = ? AND substr(e.target, 1, 3) = ?)
+                  OR (substr(e.source, 1, 3) = ? AND substr(e.target, 1, 3) = ?))"
+                    .into(),
+            );
+            values.extend([a.clone(), b.clone(), b.clone(), a.clone()]);
+        }
+        if let Some(c) = &self.country {
+            conds.push("(substr(e.source, 1, 3) = ? OR substr(e.target, 1, 3) = ?)".into());
+            values.extend([c.clone(), c.clone()]);
+        }
+        if self.asserted_only {
+            conds.push("e.modality = 'asserted'".into());
+        }
+        (conds.join(" AND "), values)
+    }
+}
+
+/// One merged event and its first mention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRow {
+    /// The store's id of the event.
+    pub event_key: i64,
+    /// When it happened (the first mention's date).
+    pub date: Option<NaiveDate>,
+    /// Source actor code.
+    pub source: String,
+    /// Target actor code.
+    pub target: Option<String>,
+    /// CAMEO code.
+    pub cameo: String,
+    /// Quad class 1-4.
+    pub quad_class: u8,
+    /// Goldstein score.
+    pub goldstein: f64,
+    /// Modality of its mentions.
+    pub modality: String,
+    /// Mentions (GDELT NumMentions).
+    pub n_mentions: i64,
+    /// Distinct sources, near-duplicates counted once (NumSources).
+    pub n_sources: i64,
+    /// Distinct documents (NumArticles).
+    pub n_documents: i64,
+    /// When the store first saw it, RFC 3339.
+    pub added_at: String,
+    /// The first mention: document id.
+    pub doc_id: String,
+    /// Its URL.
+    pub url: Option<String>,
+    /// Its publisher.
+    pub publisher: String,
+    /// Its sentence index.
+    pub sentence_index: i64,
+    /// Its sentence.
+    pub sentence: String,
+    /// PLOVER event type.
+    pub plover_event: Option<String>,
+    /// PLOVER mode.
+    pub plover_mode: Option<String>,
+}
+
+/// The sentence text of mention alias `m` (offsets are bytes, so the slice is taken on a blob).
+const SENTENCE_SQL: &str =
+    "CAST(substr(CAST(d.text AS BLOB), s.start + 1, s.end - s.start) AS TEXT)";
+
+/// Merged events matching `filter`, by date then id.
+pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreError> {
+    let (cond, values) = filter.sql();
+    let sql = format!(
+        "SELECT e.event_key, e.day, e.source, e.target, e.cameo, e.quad_class, e.goldstein,
+                e.modality, e.n_mentions, e.n_sources, e.n_documents, e.added_at,
+                d.id, d.url, d.source, m.sentence_index, {SENTENCE_SQL}, m.plover_event, m.plover_mode
+         FROM events e
+         JOIN mentions m ON m.mention_key =
+             (SELECT min(mention_key) FROM mentions WHERE event_key = e.event_key)
+         JOIN documents d ON d.doc_key = m.doc_key
+         JOIN sentences s ON s.doc_key = m.doc_key AND s.sentence_index = m.sentence_index
+         WHERE {cond}
+         ORDER BY e.day, e.event_key"
+    );
+    let conn = store.conn();
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
+        Ok(EventRow {
+            event_key: r.get(0)?,
+            date: r.get::<_, Option<i64>>(1)?.map(day_date),
+            source: r.get(2)?,
+            target: r.get(3)?,
+            cameo: r.get(4)?,
+            quad_class: r.get(5)?,
+            goldstein: r.get(6)?,
+            modality: r.get(7)?,
+            n_mentions: r.get(8)?,
+            n_sources: r.get(9)?,
+            n_documents: r.get(10)?,
+            added_at: r.get(11)?,
+            doc_id: r.get(12)?,
+            url: r.get(13)?,
+            publisher: r.get(14)?,
+            sentence_index: r.get(15)?,
+            sentence: r.get(16)?,
+            plover_event: r.get(17)?,
+            plover_mode: r.get(18)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One mention of a merged event, with where it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentionRow {
+    /// The merged event.
+    pub event_key: i64,
+    /// The event's date.
+    pub event_date: Option<NaiveDate>,
+    /// The document's publication date.
+    pub published: Option<NaiveDate>,
+    /// When the document was stored.
+    pub ingested_at: String,
+    /// The document id.
+    pub doc_id: String,
+    /// Its URL.
+    pub url: Option<String>,
+    /// Its publisher.
+    pub publisher: String,
+    /// Sentence index in the document.
+    pub sentence_index: i64,
+    /// Byte offsets of source, target and head in the document.
+    pub source_start: i64,
+    /// Target start, if any.
+    pub target_start: Option<i64>,
+    /// Head word start.
+    pub head_start: i64,
+    /// The document's length in bytes.
+    pub doc_len: i64,
+    /// Modality of this mention.
+    pub modality: String,
+    /// The provenance JSON (pattern, dictionary entries, versions).
+    pub provenance: String,
+    /// The sentence.
+    pub sentence: String,
+}
+
+/// Every mention of the events matching `filter`.
+pub fn mentions(store: &Store, filter: &Filter) -> Result<Vec<MentionRow>, StoreError> {
+    let (cond, values) = filter.sql();
+    let sql = format!(
+        "SELECT m.event_key, e.day, d.published, d.ingested_at, d.id, d.url, d.source,
+                m.sentence_index, m.source_start, m.target_start, m.head_start, length(CAST(d.text AS BLOB)),
+                m.modality, m.provenance, {SENTENCE_SQL}
+         FROM mentions m
+         JOIN events e ON e.event_key = m.event_key
+         JOIN documents d ON d.doc_key = m.doc_key
+         JOIN sentences s ON s.doc_key = m.doc_key AND s.sentence_index = m.sentence_index
+         WHERE {cond}
+         ORDER BY e.day, m.event_key, m.mention_key"
+    );
+    let conn = store.conn();
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
+        Ok(MentionRow {
+            event_key: r.get(0)?,
+            event_date: r.get::<_, Option<i64>>(1)?.map(day_date),
+            published: r.get::<_, Option<String>>(2)?.and_then(|p| p.parse().ok()),
+            ingested_at: r.get(3)?,
+            doc_id: r.get(4)?,
+            url: r.get(5)?,
+            publisher: r.get(6)?,
+            sentence_index: r.get(7)?,
+            source_start: r.get(8)?,
+            target_start: r.get(9)?,
+            head_start: r.get(10)?,
+            doc_len: r.get(11)?,
+            modality: r.get(12)?,
+            provenance: r.get(13)?,
+            sentence: r.get(14)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

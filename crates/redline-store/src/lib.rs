@@ -1,0 +1,980 @@
+//! Redline's event store: coded documents, their sentences, every event mention with its
+//! provenance, and the merged events, in one SQLite file.
+//!
+//! This crate is the SQLite dependency boundary: the core (`redline`) stays free of I/O, and the
+//! binaries reach the database only through [`Store`]. What it owns:
+//!
+//! * writing: [`Store::write_batch`] stores a batch of coded documents in one transaction, so a
+//!   process killed at any moment leaves every document either wholly stored or absent (WAL
+//!   journal, `synchronous = NORMAL`);
+//! * merging: every event mention joins the merged event with the same source, target, CAMEO code
+//!   and modality dated within [`MERGE_WINDOW_DAYS`], which counts its mentions, documents and
+//!   sources (GDELT's NumMentions, NumArticles and NumSources); a document that is a near
+//!   duplicate of an earlier one (the same wire story republished) counts as that one's source;
+//! * reading: [`report`], [`alerts`] and [`export`] query the store.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use redline::{Coder, Config, Dictionaries, Doc};
+//! use redline_store::{IngestDoc, Store};
+//!
+//! let coder = Coder::new(Arc::new(Dictionaries::embedded().0), Config::default());
+//! let doc = Doc::new("d1", "Russia and North Korea signed a defence treaty on Wednesday.")
+//!     .with_published(chrono::NaiveDate::from_ymd_opt(2024, 6, 21));
+//! let mut store = Store::open_in_memory().unwrap();
+//! let batch = [IngestDoc::code(&coder, doc, "example.org")];
+//! let summary = store.write_batch(&batch).unwrap();
+//! assert_eq!((summary.added, summary.mentions), (1, 2));
+//! // The same document again adds nothing.
+//! assert_eq!(store.write_batch(&batch).unwrap().unchanged, 1);
+//! ```
+
+pub mod alerts;
+pub mod export;
+pub mod fingerprint;
+pub mod report;
+pub mod schema;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use redline::{Coder, Doc, Event, Span};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+pub use schema::SCHEMA_VERSION;
+
+/// Mentions dated up to this many days apart can be the same event.
+pub const MERGE_WINDOW_DAYS: i64 = 1;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer Redline.
+    #[error("store schema version {found} is newer than this build's {supported}")]
+    TooNew {
+        /// The file's version.
+        found: i64,
+        /// This build's version.
+        supported: i64,
+    },
+    /// An alert rule file is invalid.
+    #[error("{0}")]
+    Rules(String),
+}
+
+/// A coded document ready to store.
+#[derive(Debug, Clone)]
+pub struct IngestDoc {
+    /// The document.
+    pub doc: Doc,
+    /// The publisher (a site name or URL host), used to count distinct sources.
+    pub source: String,
+    /// [`doc_hash`] of the document.
+    pub content_hash: String,
+    /// The sentences of the body.
+    pub sentences: Vec<Span>,
+    /// The events coded from it.
+    pub events: Vec<Event>,
+    /// [`provenance_json`] of each event (computed with the coding, off the writer thread).
+    pub provenance: Vec<String>,
+    /// The MinHash signature of the body.
+    pub signature: fingerprint::Signature,
+}
+
+impl IngestDoc {
+    /// Codes `doc` with `coder`.
+    pub fn code(coder: &Coder, doc: Doc, source: &str) -> IngestDoc {
+        let events = coder.code(&doc);
+        IngestDoc {
+            content_hash: doc_hash(&doc),
+            sentences: coder.sentences(&doc),
+            provenance: events.iter().map(provenance_json).collect(),
+            signature: fingerprint::minhash(&doc.text[doc.body.range()]),
+            events,
+            source: source.to_string(),
+            doc,
+        }
+    }
+}
+
+/// The content hash that decides whether a stored document has changed: its text, publication
+/// date, title and URL.
+pub fn doc_hash(doc: &Doc) -> String {
+    let published = doc.published.map(|d| d.to_string()).unwrap_or_default();
+    fingerprint::content_hash(&[
+        &doc.text,
+        &published,
+        doc.title.as_deref().unwrap_or(""),
+        doc.url.as_deref().unwrap_or(""),
+    ])
+}
+
+/// Whether a document is already stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocStatus {
+    /// Not stored.
+    New,
+    /// Stored with the same content hash: nothing to do.
+    Unchanged,
+    /// Stored with another content hash: its events will be replaced.
+    Changed,
+}
+
+/// What one [`Store::write_batch`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    /// New documents.
+    pub added: usize,
+    /// Documents whose content changed and whose events were replaced.
+    pub replaced: usize,
+    /// Documents already stored as they are.
+    pub unchanged: usize,
+    /// Event mentions written.
+    pub mentions: usize,
+    /// Merged events created.
+    pub new_events: usize,
+}
+
+impl std::ops::AddAssign for BatchSummary {
+    fn add_assign(&mut self, o: BatchSummary) {
+        self.added += o.added;
+        self.replaced += o.replaced;
+        self.unchanged += o.unchanged;
+        self.mentions += o.mentions;
+        self.new_events += o.new_events;
+    }
+}
+
+/// Counts of what a store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    /// Documents.
+    pub documents: i64,
+    /// Sentences.
+    pub sentences: i64,
+    /// Event mentions.
+    pub mentions: i64,
+    /// Merged events.
+    pub events: i64,
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    merge: MergeIndex,
+}
+
+/// Merge keys: source, target, CAMEO code, modality.
+type MergeKey = (String, Option<String>, String, String);
+
+/// The dated merged events of each merge key, loaded from the store the first time a key is
+/// needed and kept up to date by the writer. Looking events up in SQL for every mention was half
+/// of ingest time: inside a writing transaction SQLite re-prepared the lookup on every call.
+#[derive(Default)]
+struct MergeIndex {
+    by_key: HashMap<MergeKey, Vec<(i64, i64)>>,
+    n_entries: usize,
+}
+
+/// Past this many cached events the index starts afresh (about 100 bytes each).
+const MERGE_INDEX_CAPACITY: usize = 2_000_000;
+
+impl MergeIndex {
+    fn key(f: &EventFields<'_>) -> MergeKey {
+        (
+            f.source.to_string(),
+            f.target.map(str::to_string),
+            f.cameo.to_string(),
+            f.modality.to_string(),
+        )
+    }
+
+    /// The merged event a mention with `f` joins, created if there is none; and whether it was.
+    fn find_or_create(
+        &mut self,
+        tx: &Transaction<'_>,
+        f: &EventFields<'_>,
+        now: &str,
+    ) -> Result<(i64, bool), StoreError> {
+        let Some(day) = f.day else {
+            return Ok((create_event(tx, f, now)?, true));
+        };
+        let key = MergeIndex::key(f);
+        if !self.by_key.contains_key(&key) {
+            if self.n_entries > MERGE_INDEX_CAPACITY {
+                self.clear();
+            }
+            let list: Vec<(i64, i64)> = tx
+                .prepare_cached(
+                    "SELECT day, event_key FROM events INDEXED BY events_by_key
+                     WHERE source = ?1 AND target IS ?2 AND cameo = ?3 AND modality = ?4
+                       AND day IS NOT NULL",
+                )?
+                .query_map(params![f.source, f.target, f.cameo, f.modality], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            self.n_entries += list.len();
+            self.by_key.insert(key.clone(), list);
+        }
+        let list = self.by_key.get_mut(&key).expect("loaded above");
+        let best = list
+            .iter()
+            .filter(|(d, _)| (d - day).abs() <= MERGE_WINDOW_DAYS)
+            .min_by_key(|(d, k)| ((d - day).abs(), *k));
+        if let Some(&(_, k)) = best {
+            return Ok((k, false));
+        }
+        let k = create_event(tx, f, now)?;
+        list.push((day, k));
+        self.n_entries += 1;
+        Ok((k, true))
+    }
+
+    /// Drops what is cached for `key`, after one of its events was deleted.
+    fn forget(&mut self, key: &MergeKey) {
+        if let Some(list) = self.by_key.remove(key) {
+            self.n_entries -= list.len();
+        }
+    }
+
+    fn clear(&mut self) {
+        self.by_key.clear();
+        self.n_entries = 0;
+    }
+}
+
+/// Days since 1970-01-01, the store's date representation (compact, and ranges are integer
+/// comparisons).
+pub fn day_number(date: NaiveDate) -> i64 {
+    date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date"))
+        .num_days()
+}
+
+/// The date of a day number.
+pub fn day_date(day: i64) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date") + chrono::Duration::days(day)
+}
+
+/// CAMEO's three-letter codes that are not countries: agent roles ("GOV" alone is "the
+/// government" of a country the coder could not tell) and international actors. Kept sorted.
+const NOT_COUNTRIES: &[&str] = &[
+    "AGR", "BUS", "COP", "CRM", "CVL", "EDU", "ELI", "ENV", "GOV", "HLH", "IGO", "IMG", "INS",
+    "JUD", "LAB", "LEG", "MED", "MIL", "MNC", "MOD", "NGM", "NGO", "OPP", "RAD", "REB", "REF",
+    "REL", "SET", "SPY", "UAF", "UNO",
+];
+
+/// The country of an actor code (its first three letters), if it has one.
+pub fn country(code: &str) -> Option<&str> {
+    let prefix = code.get(..3)?;
+    (prefix.bytes().all(|b| b.is_ascii_uppercase())
+        && NOT_COUNTRIES.binary_search(&prefix).is_err())
+    .then_some(prefix)
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path` and migrates it to [`SCHEMA_VERSION`].
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_at_version(path, SCHEMA_VERSION)
+    }
+
+    /// A store in memory, for tests and examples.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::setup(Connection::open_in_memory()?, SCHEMA_VERSION)
+    }
+
+    /// Opens the store at `path` and migrates it up to `version` only: how the fixture databases
+    /// of old versions are made.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: i64) -> Result<Store, StoreError> {
+        Store::setup(Connection::open(path)?, version)
+    }
+
+    fn setup(conn: Connection, version: i64) -> Result<Store, StoreError> {
+        // WAL lets readers run beside the writer, and with synchronous = NORMAL a commit is one
+        // append to the log: a crash loses at most the last transactions, never consistency.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // 64 MiB of page cache (the default is 2 MiB): merging looks events up all over the file.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Ingest uses about 25 distinct statements; the default cache holds 16, and re-preparing
+        // them on every row cost 4x in `bench ingest`.
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut store = Store {
+            conn,
+            merge: MergeIndex::default(),
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, target: i64) -> Result<(), StoreError> {
+        let found = schema::current_version(&self.conn)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for &(version, sql) in schema::MIGRATIONS {
+            if version <= found || version > target {
+                continue;
+            }
+            let tx = self.conn.transaction()?;
+            schema::apply(&tx, version, sql)?;
+            if version == 2 {
+                backfill_v2(&tx)?;
+            }
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        schema::current_version(&self.conn)
+    }
+
+    /// The connection, for the query modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Whether the document `id` with `content_hash` is stored.
+    pub fn status(&self, id: &str, content_hash: &str) -> Result<DocStatus, StoreError> {
+        let stored: Option<String> = self
+            .conn
+            .prepare_cached("SELECT content_hash FROM documents WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(match stored {
+            None => DocStatus::New,
+            Some(h) if h == content_hash => DocStatus::Unchanged,
+            Some(_) => DocStatus::Changed,
+        })
+    }
+
+    /// Stores a batch of documents in one transaction: new ones are added, changed ones replace
+    /// their earlier version and its events, unchanged ones are skipped.
+    pub fn write_batch(&mut self, docs: &[IngestDoc]) -> Result<BatchSummary, StoreError> {
+        let result = self.try_write_batch(docs);
+        if result.is_err() {
+            // The transaction rolled back: what the index learnt in it may be wrong.
+            self.merge.clear();
+        }
+        result
+    }
+
+    fn try_write_batch(&mut self, docs: &[IngestDoc]) -> Result<BatchSummary, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut summary = BatchSummary::default();
+        let mut touched = BTreeSet::new();
+        let now = chrono_now();
+        for d in docs {
+            let existing: Option<(i64, String)> = tx
+                .prepare_cached("SELECT doc_key, content_hash FROM documents WHERE id = ?1")?
+                .query_row([&d.doc.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match existing {
+                Some((_, hash)) if hash == d.content_hash => {
+                    summary.unchanged += 1;
+                    continue;
+                }
+                Some((doc_key, _)) => {
+                    remove_document(&tx, doc_key, &mut touched)?;
+                    summary.replaced += 1;
+                }
+                None => summary.added += 1,
+            }
+            let doc_key = insert_document(&tx, d, &now)?;
+            for (i, s) in d.sentences.iter().enumerate() {
+                tx.prepare_cached(
+                    "INSERT INTO sentences (doc_key, sentence_index, start, end) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![doc_key, i as i64, s.start as i64, s.end as i64])?;
+            }
+            for (e, provenance) in d.events.iter().zip(&d.provenance) {
+                let fields = EventFields::of(e);
+                let (event_key, created) = self.merge.find_or_create(&tx, &fields, &now)?;
+                summary.new_events += usize::from(created);
+                insert_mention(&tx, doc_key, Some(event_key), e, provenance.clone())?;
+                touched.insert(event_key);
+                summary.mentions += 1;
+            }
+        }
+        refresh_events(&tx, &touched, &mut self.merge)?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// How many documents, sentences, mentions and events the store holds.
+    pub fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let count = |table: &str| -> Result<i64, StoreError> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok(StoreCounts {
+            documents: count("documents")?,
+            sentences: count("sentences")?,
+            mentions: count("mentions")?,
+            events: count("events")?,
+        })
+    }
+
+    /// Adds `n_events` synthetic merged events (no documents or mentions) over 730 days from
+    /// 2023-01-01 between 60 fictional-coded countries, busy dyads much busier than quiet ones,
+    /// and their share of the daily aggregate: how `redline bench store` builds a large store.
+    /// Deterministic for a seed.
+    pub fn add_synthetic_events(&mut self, n_events: usize, seed: u64) -> Result<(), StoreError> {
+        const CODES: [(&str, u8, f64); 8] = [
+            ("010", 1, 0.0),
+            ("036", 1, 4.0),
+            ("057", 1, 8.0),
+            ("061", 2, 6.4),
+            ("111", 3, -2.0),
+            ("138", 3, -7.0),
+            ("173", 4, -5.0),
+            ("190", 4, -10.0),
+        ];
+        let countries: Vec<String> = (0..60)
+            .map(|i| {
+                let b = i as u8;
+                format!(
+                    "{}{}X",
+                    char::from(b'A' + b / 26),
+                    char::from(b'A' + b % 26)
+                )
+            })
+            .collect();
+        let mut state = seed.wrapping_mul(0x9e3779b97f4a7c15) | 1;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545f4914f6cdd1d)
+        };
+        let first_day = day_number(NaiveDate::from_ymd_opt(2023, 1, 1).expect("valid date"));
+        let now = chrono_now();
+        let mut done = 0;
+        while done < n_events {
+            let chunk = (n_events - done).min(100_000);
+            self.in_transaction(|tx| {
+                for _ in 0..chunk {
+                    // Squaring a uniform number makes low indexes (busy countries) common.
+                    let u = (next() % 10_000) as f64 / 10_000.0;
+                    let a = (u * u * 60.0) as usize;
+                    let b = (a + 1 + (next() % 59) as usize) % 60;
+                    let (code, quad_class, goldstein) = CODES[(next() % 8) as usize];
+                    let f = EventFields {
+                        source: &countries[a],
+                        target: Some(&countries[b]),
+                        cameo: code,
+                        quad_class,
+                        goldstein,
+                        modality: "asserted",
+                        day: Some(first_day + (next() % 730) as i64),
+                    };
+                    let key = create_event(tx, &f, &now)?;
+                    tx.prepare_cached(
+                        "UPDATE events SET n_mentions = 1, n_sources = 1, n_documents = 1
+                         WHERE event_key = ?1",
+                    )?
+                    .execute([key])?;
+                }
+                Ok(())
+            })?;
+            done += chunk;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction: for bulk loads such as the benchmark's synthetic store.
+    pub fn in_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self.conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn chrono_now() -> String {
+    // The wall clock is read here, in the store, never in the core.
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn insert_document(tx: &Transaction<'_>, d: &IngestDoc, now: &str) -> Result<i64, StoreError> {
+    let signature = d.signature;
+    tx.prepare_cached(
+        "INSERT INTO documents (id, content_hash, url, title, source, published, text, body_start,
+             body_end, ingested_at, minhash, origin)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)",
+    )?
+    .execute(params![
+        d.doc.id,
+        d.content_hash,
+        d.doc.url,
+        d.doc.title,
+        d.source,
+        d.doc.published.map(|p| p.to_string()),
+        d.doc.text,
+        d.doc.body.start as i64,
+        d.doc.body.end as i64,
+        now,
+        fingerprint::to_bytes(&signature),
+    ])?;
+    let doc_key = tx.last_insert_rowid();
+    link_near_duplicate(tx, doc_key, &signature)?;
+    Ok(doc_key)
+}
+
+/// Records the document's MinHash bands and, when an earlier document is the same story, makes
+/// this one a duplicate of it with its origin (so that both count as one source).
+fn link_near_duplicate(
+    tx: &Transaction<'_>,
+    doc_key: i64,
+    signature: &fingerprint::Signature,
+) -> Result<(), StoreError> {
+    let bands = fingerprint::bands(signature);
+    let mut best: Option<(i64, String)> = None;
+    {
+        let placeholders = vec!["?"; bands.len()].join(", ");
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT d.doc_key, d.minhash, d.origin FROM documents d
+             WHERE d.doc_key IN (SELECT doc_key FROM minhash_bands WHERE band IN ({placeholders}))
+               AND d.doc_key != ? ORDER BY d.doc_key LIMIT 64"
+        ))?;
+        let values = bands.iter().copied().chain([doc_key]);
+        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
+        while let Some(r) = rows.next()? {
+            let other: Option<Vec<u8>> = r.get(1)?;
+            if other
+                .as_deref()
+                .and_then(fingerprint::from_bytes)
+                .is_some_and(|o| fingerprint::near_duplicates(signature, &o))
+            {
+                best = Some((r.get(0)?, r.get(2)?));
+                break;
+            }
+        }
+    }
+    if let Some((other, origin)) = best {
+        tx.prepare_cached(
+            "UPDATE documents SET duplicate_of = ?1, origin = ?2 WHERE doc_key = ?3",
+        )?
+        .execute(params![other, origin, doc_key])?;
+    }
+    for band in bands {
+        tx.prepare_cached("INSERT INTO minhash_bands (band, doc_key) VALUES (?1, ?2)")?
+            .execute(params![band, doc_key])?;
+    }
+    Ok(())
+}
+
+fn remove_document(
+    tx: &Transaction<'_>,
+    doc_key: i64,
+    touched: &mut BTreeSet<i64>,
+) -> Result<(), StoreError> {
+    {
+        let mut stmt =
+            tx.prepare_cached("SELECT DISTINCT event_key FROM mentions WHERE doc_key = ?1")?;
+        let keys = stmt.query_map([doc_key], |r| r.get::<_, i64>(0))?;
+        for k in keys {
+            touched.insert(k?);
+        }
+    }
+    for sql in [
+        "DELETE FROM mentions WHERE doc_key = ?1",
+        "DELETE FROM sentences WHERE doc_key = ?1",
+        "DELETE FROM minhash_bands WHERE doc_key = ?1",
+        "UPDATE documents SET duplicate_of = NULL WHERE duplicate_of = ?1",
+        "DELETE FROM documents WHERE doc_key = ?1",
+    ] {
+        tx.prepare_cached(sql)?.execute([doc_key])?;
+    }
+    Ok(())
+}
+
+/// The fields of an event that decide which merged event it belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct EventFields<'a> {
+    pub source: &'a str,
+    pub target: Option<&'a str>,
+    pub cameo: &'a str,
+    pub quad_class: u8,
+    pub goldstein: f64,
+    pub modality: &'a str,
+    pub day: Option<i64>,
+}
+
+impl<'a> EventFields<'a> {
+    fn of(e: &'a Event) -> EventFields<'a> {
+        EventFields {
+            source: e.source.code.as_str(),
+            target: e.target.as_ref().map(|t| t.code.as_str()),
+            cameo: e.code.as_str(),
+            quad_class: e.quad_class,
+            goldstein: f64::from(e.goldstein),
+            modality: e.modality.as_str(),
+            day: e.date.map(day_number),
+        }
+    }
+
+    /// The dyad this event counts in, if it counts: asserted, dated, between two countries.
+    fn dyad(&self) -> Option<(&'a str, &'a str, i64)> {
+        let (a, b) = (country(self.source)?, country(self.target?)?);
+        (self.modality == "asserted" && a != b).then_some(())?;
+        Some((a.min(b), a.max(b), self.day?))
+    }
+}
+
+/// Creates a merged event for a mention with `f`, counted in the daily aggregate.
+fn create_event(tx: &Transaction<'_>, f: &EventFields<'_>, now: &str) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO events (source, target, cameo, quad_class, goldstein, modality, day, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        f.source,
+        f.target,
+        f.cameo,
+        f.quad_class,
+        f.goldstein,
+        f.modality,
+        f.day,
+        now
+    ])?;
+    let key = tx.last_insert_rowid();
+    if let Some((a, b, day)) = f.dyad() {
+        add_to_dyad_day(tx, a, b, day, f.quad_class, 1, f.goldstein)?;
+    }
+    Ok(key)
+}
+
+/// Adds `n` events with `goldstein` each to the daily aggregate of dyad `a`-`b`.
+pub(crate) fn add_to_dyad_day(
+    tx: &Transaction<'_>,
+    a: &str,
+    b: &str,
+    day: i64,
+    quad_class: u8,
+    n: i64,
+    goldstein: f64,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO dyad_day (a, b, day, quad_class, n_events, goldstein_sum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (a, b, day, quad_class) DO UPDATE SET
+           n_events = n_events + excluded.n_events,
+           goldstein_sum = goldstein_sum + excluded.goldstein_sum",
+    )?
+    .execute(params![a, b, day, quad_class, n, goldstein * n as f64])?;
+    if n < 0 {
+        tx.prepare_cached(
+            "DELETE FROM dyad_day WHERE a = ?1 AND b = ?2 AND day = ?3 AND quad_class = ?4
+               AND n_events <= 0",
+        )?
+        .execute(params![a, b, day, quad_class])?;
+    }
+    Ok(())
+}
+
+/// The provenance of an event as stored: JSON with the pattern, the dictionary entries, the
+/// matched spans and the versions.
+pub fn provenance_json(e: &Event) -> String {
+    let p = &e.provenance;
+    let entries = |a: Option<&redline::coder::ActorRef>| -> Vec<serde_json::Value> {
+        a.map(|a| {
+            a.entries
+                .iter()
+                .map(|x| serde_json::json!({"entry": x.location, "kind": x.kind, "phrase": x.phrase, "code": x.code}))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let span = |s: Span| serde_json::json!([s.start, s.end]);
+    let provenance = serde_json::json!({
+        "pattern": p.pattern,
+        "pattern_text": p.pattern_text,
+        "matched": p.matched.iter().map(|&s| span(s)).collect::<Vec<_>>(),
+        "source_entries": entries(Some(&e.source)),
+        "target_entries": entries(e.target.as_ref()),
+        "source_via": e.source.via,
+        "target_via": e.target.as_ref().and_then(|t| t.via),
+        "modality_cue": p.modality_cue.map(span),
+        "date_text": p.date_span.map(span),
+        "reciprocal": p.reciprocal,
+        "passive": p.passive,
+        "coder_version": p.coder_version,
+        "dictionary_version": p.dictionary_version,
+    });
+    provenance.to_string()
+}
+
+fn insert_mention(
+    tx: &Transaction<'_>,
+    doc_key: i64,
+    event_key: Option<i64>,
+    e: &Event,
+    provenance: String,
+) -> Result<(), StoreError> {
+    let p = &e.provenance;
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    // Version 1 files have no event_key: the fixture writer passes None.
+    let sql = if event_key.is_some() {
+        "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class, goldstein,
+             plover_event, plover_mode, modality, day, date_basis, source_start, source_end,
+             target_start, target_end, head_start, head_end, provenance, event_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20)"
+    } else {
+        "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class, goldstein,
+             plover_event, plover_mode, modality, day, date_basis, source_start, source_end,
+             target_start, target_end, head_start, head_end, provenance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19)"
+    };
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![
+        Box::new(doc_key),
+        Box::new(e.sentence_index as i64),
+        Box::new(e.source.code.as_str().to_string()),
+        Box::new(e.target.as_ref().map(|t| t.code.as_str().to_string())),
+        Box::new(e.code.as_str().to_string()),
+        Box::new(e.quad_class),
+        Box::new(f64::from(e.goldstein)),
+        Box::new(non_empty(&e.plover_event)),
+        Box::new(non_empty(&e.plover_mode)),
+        Box::new(e.modality.as_str()),
+        Box::new(e.date.map(day_number)),
+        Box::new(e.date_basis.as_str()),
+        Box::new(e.source.span.start as i64),
+        Box::new(e.source.span.end as i64),
+        Box::new(e.target.as_ref().map(|t| t.span.start as i64)),
+        Box::new(e.target.as_ref().map(|t| t.span.end as i64)),
+        Box::new(p.head.start as i64),
+        Box::new(p.head.end as i64),
+        Box::new(provenance),
+    ];
+    if let Some(k) = event_key {
+        values.push(Box::new(k));
+    }
+    tx.prepare_cached(sql)?
+        .execute(rusqlite::params_from_iter(values.iter()))?;
+    Ok(())
+}
+
+/// Writes a document the way version 1 did (no merged events): how the version-1 fixture is
+/// made.
+#[doc(hidden)]
+pub fn raw_insert_v1(
+    tx: &Transaction<'_>,
+    doc: &Doc,
+    sentences: &[Span],
+    events: &[Event],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO documents (id, content_hash, url, title, source, published, text, body_start,
+             body_end, ingested_at)
+         VALUES (?1, ?2, ?3, ?4, 'fixture.example', ?5, ?6, ?7, ?8, '2024-07-01T00:00:00Z')",
+        params![
+            doc.id,
+            doc_hash(doc),
+            doc.url,
+            doc.title,
+            doc.published.map(|p| p.to_string()),
+            doc.text,
+            doc.body.start as i64,
+            doc.body.end as i64
+        ],
+    )?;
+    let doc_key = tx.last_insert_rowid();
+    for (i, s) in sentences.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO sentences VALUES (?1, ?2, ?3, ?4)",
+            params![doc_key, i as i64, s.start as i64, s.end as i64],
+        )?;
+    }
+    for e in events {
+        insert_mention(tx, doc_key, None, e, provenance_json(e))?;
+    }
+    Ok(())
+}
+
+/// Recounts the mentions, documents and sources of the `touched` events; an event left without
+/// mentions is deleted and leaves the daily aggregate.
+fn refresh_events(
+    tx: &Transaction<'_>,
+    touched: &BTreeSet<i64>,
+    merge: &mut MergeIndex,
+) -> Result<(), StoreError> {
+    if touched.is_empty() {
+        return Ok(());
+    }
+    // One statement for the whole batch: inside a writing transaction SQLite re-prepared the
+    // per-event form on every call (measured with `StatementStatus::RePrepare`).
+    let keys = serde_json::to_string(touched).unwrap_or_else(|_| "[]".into());
+    tx.prepare_cached(
+        "UPDATE events SET
+           n_mentions = (SELECT count(*) FROM mentions m WHERE m.event_key = events.event_key),
+           n_documents = (SELECT count(DISTINCT m.doc_key) FROM mentions m
+                          WHERE m.event_key = events.event_key),
+           n_sources = (SELECT count(DISTINCT d.origin) FROM mentions m
+                        JOIN documents d ON d.doc_key = m.doc_key
+                        WHERE m.event_key = events.event_key)
+         WHERE event_key IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute([&keys])?;
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        u8,
+        f64,
+        String,
+        Option<i64>,
+        String,
+    );
+    let empty: Vec<Row> = tx
+        .prepare_cached(
+            "SELECT event_key, source, target, quad_class, goldstein, modality, day, cameo FROM events
+             WHERE event_key IN (SELECT value FROM json_each(?1)) AND n_mentions = 0",
+        )?
+        .query_map([&keys], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (key, source, target, quad_class, goldstein, modality, day, cameo) in empty {
+        let f = EventFields {
+            source: &source,
+            target: target.as_deref(),
+            cameo: &cameo,
+            quad_class,
+            goldstein,
+            modality: &modality,
+            day,
+        };
+        if let Some((a, b, day)) = f.dyad() {
+            add_to_dyad_day(tx, a, b, day, quad_class, -1, goldstein)?;
+        }
+        merge.forget(&MergeIndex::key(&f));
+        tx.prepare_cached("DELETE FROM events WHERE event_key = ?1")?
+            .execute([key])?;
+    }
+    Ok(())
+}
+
+/// Brings a version-1 file's data into version 2: fingerprints and origins for its documents,
+/// merged events for its mentions.
+fn backfill_v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let docs: Vec<(i64, String, i64, i64)> = tx
+        .prepare("SELECT doc_key, text, body_start, body_end FROM documents ORDER BY doc_key")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    tx.execute("UPDATE documents SET origin = source", [])?;
+    for (doc_key, text, start, end) in docs {
+        let body = text.get(start as usize..end as usize).unwrap_or(&text);
+        let signature = fingerprint::minhash(body);
+        tx.execute(
+            "UPDATE documents SET minhash = ?1 WHERE doc_key = ?2",
+            params![fingerprint::to_bytes(&signature), doc_key],
+        )?;
+        link_near_duplicate(tx, doc_key, &signature)?;
+    }
+    type Row = (
+        i64,
+        String,
+        Option<String>,
+        String,
+        u8,
+        f64,
+        String,
+        Option<i64>,
+    );
+    let mentions: Vec<Row> = tx
+        .prepare(
+            "SELECT mention_key, source, target, cameo, quad_class, goldstein, modality, day
+             FROM mentions ORDER BY mention_key",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let now = chrono_now();
+    let mut touched = BTreeSet::new();
+    let mut merge = MergeIndex::default();
+    for (mention_key, source, target, cameo, quad_class, goldstein, modality, day) in &mentions {
+        let f = EventFields {
+            source,
+            target: target.as_deref(),
+            cameo,
+            quad_class: *quad_class,
+            goldstein: *goldstein,
+            modality,
+            day: *day,
+        };
+        let (event_key, _) = merge.find_or_create(tx, &f, &now)?;
+        tx.execute(
+            "UPDATE mentions SET event_key = ?1 WHERE mention_key = ?2",
+            params![event_key, mention_key],
+        )?;
+        touched.insert(event_key);
+    }
+    refresh_events(tx, &touched, &mut merge)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_numbers_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2024, 6, 19).unwrap();
+        assert_eq!(day_date(day_number(d)), d);
+        assert_eq!(day_number(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
+    }
+
+    #[test]
+    fn country_is_the_first_three_letters_unless_a_role() {
+        assert_eq!(country("PRKGOV"), Some("PRK"));
+        assert_eq!(country("GOV"), None);
+        assert_eq!(country("IGOUNO"), None);
+        assert_eq!(country("US"), None);
+    }
+
+    #[test]
+    fn not_countries_is_sorted_and_unique() {
+        assert!(NOT_COUNTRIES.windows(2).all(|w| w[0] < w[1]));
+    }
+}

@@ -1,0 +1,359 @@
+//! The state of relations: per dyad (two countries, either direction), event counts by quad
+//! class, Goldstein sum and mean and the cooperation–conflict balance, over time; and the dyads
+//! that changed most against their own trailing baseline.
+//!
+//! Everything is read from the `dyad_day` aggregate that ingest maintains, never from the events
+//! themselves, so a report costs a scan of (dyads x days) rows, not of events: about 0.1 s for a
+//! store of 5 million events (`redline bench store`).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::params_from_iter;
+
+use crate::{Store, StoreError, day_date, day_number};
+
+/// How to group days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Period {
+    /// One row a day.
+    Day,
+    /// Weeks starting on Monday.
+    Week,
+    /// Calendar months.
+    #[default]
+    Month,
+}
+
+impl Period {
+    /// The first day of the period holding `date`.
+    pub fn start(self, date: NaiveDate) -> NaiveDate {
+        match self {
+            Period::Day => date,
+            Period::Week => {
+                date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday()))
+            }
+            Period::Month => date.with_day(1).expect("day 1 exists"),
+        }
+    }
+
+    /// The first day of the period `n` periods before the one starting at `start`.
+    pub fn back(self, start: NaiveDate, n: u32) -> NaiveDate {
+        match self {
+            Period::Day => start - chrono::Duration::days(i64::from(n)),
+            Period::Week => start - chrono::Duration::weeks(i64::from(n)),
+            Period::Month => start
+                .checked_sub_months(chrono::Months::new(n))
+                .unwrap_or(start),
+        }
+    }
+}
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct ReportQuery {
+    /// First day (default: the first day in the store).
+    pub from: Option<NaiveDate>,
+    /// Last day (default: the last day in the store).
+    pub to: Option<NaiveDate>,
+    /// Only this dyad (two country codes, any order).
+    pub dyad: Option<(String, String)>,
+    /// Only dyads with this country.
+    pub country: Option<String>,
+    /// Grouping of the time series.
+    pub by: Period,
+    /// How many dyads get a time series (the busiest) when no dyad is chosen.
+    pub series_dyads: usize,
+    /// How many dyads the totals and changes list.
+    pub top: usize,
+    /// Periods in the trailing baseline.
+    pub baseline_periods: u32,
+    /// Fewest events in the latest period for a dyad to be ranked by change.
+    pub min_recent_events: i64,
+}
+
+impl Default for ReportQuery {
+    fn default() -> ReportQuery {
+        ReportQuery {
+            from: None,
+            to: None,
+            dyad: None,
+            country: None,
+            by: Period::Month,
+            series_dyads: 5,
+            top: 15,
+            baseline_periods: 6,
+            min_recent_events: 2,
+        }
+    }
+}
+
+/// Counts of one dyad over some days.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Events by quad class 1-4 (index 0 is class 1).
+    pub by_quad: [i64; 4],
+    /// Sum of the events' Goldstein scores.
+    pub goldstein_sum: f64,
+}
+
+impl Tally {
+    /// All events.
+    pub fn total(&self) -> i64 {
+        self.by_quad.iter().sum()
+    }
+
+    /// Mean Goldstein score (0 with no events).
+    pub fn goldstein_mean(&self) -> f64 {
+        if self.total() == 0 {
+            0.0
+        } else {
+            self.goldstein_sum / self.total() as f64
+        }
+    }
+
+    /// (cooperation − conflict) / all events, from −1 (all conflict) to 1 (all cooperation).
+    pub fn balance(&self) -> f64 {
+        let coop = self.by_quad[0] + self.by_quad[1];
+        let conflict = self.by_quad[2] + self.by_quad[3];
+        if self.total() == 0 {
+            0.0
+        } else {
+            (coop - conflict) as f64 / self.total() as f64
+        }
+    }
+
+    fn add(&mut self, quad_class: u8, n: i64, goldstein_sum: f64) {
+        if (1..=4).contains(&quad_class) {
+            self.by_quad[usize::from(quad_class) - 1] += n;
+        }
+        self.goldstein_sum += goldstein_sum;
+    }
+}
+
+/// A dyad: two country codes, the smaller first.
+pub type Dyad = (String, String);
+
+/// One dyad's change against its baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// The dyad.
+    pub dyad: Dyad,
+    /// The latest period.
+    pub recent: Tally,
+    /// The baseline periods together.
+    pub baseline: Tally,
+    /// Baseline events per period.
+    pub baseline_per_period: f64,
+    /// Recent mean Goldstein minus baseline mean (a dyad new in the latest period has a
+    /// baseline of 0, neutral).
+    pub goldstein_shift: f64,
+    /// The ranking score: the shift weighted by the evidence, `shift * sqrt(recent events)`.
+    pub score: f64,
+}
+
+/// A report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The days covered.
+    pub from: Option<NaiveDate>,
+    /// The days covered.
+    pub to: Option<NaiveDate>,
+    /// Grouping of the series.
+    pub by: Period,
+    /// Totals per dyad over the days, busiest first.
+    pub dyads: Vec<(Dyad, Tally)>,
+    /// Per dyad with a series: (period start, tally), in time order.
+    pub series: Vec<(Dyad, Vec<(NaiveDate, Tally)>)>,
+    /// The latest period's first day, against which changes are measured.
+    pub recent_from: Option<NaiveDate>,
+    /// Dyads ranked by how much they changed, largest first.
+    pub changes: Vec<Change>,
+}
+
+/// The SQL condition for the dyad and country filters, and its values.
+fn dyad_filter(q: &ReportQuery) -> (String, Vec<String>) {
+    let mut cond = String::new();
+    let mut values = Vec::new();
+    if let Some((x, y)) = &q.dyad {
+        let (a, b) = if x <= y { (x, y) } else { (y, x) };
+        cond.push_str(" AND a = ? AND b = ?");
+        values.extend([a.clone(), b.clone()]);
+    }
+    if let Some(c) = &q.country {
+        cond.push_str(" AND (a = ? OR b = ?)");
+        values.extend([c.clone(), c.clone()]);
+    }
+    (cond, values)
+}
+
+fn tallies(
+    store: &Store,
+    sql: &str,
+    values: &[rusqlite::types::Value],
+) -> Result<BTreeMap<Dyad, Tally>, StoreError> {
+    let mut out: BTreeMap<Dyad, Tally> = BTreeMap::new();
+    let mut stmt = store.conn().prepare(sql)?;
+    let mut rows = stmt.query(params_from_iter(values.iter()))?;
+    while let Some(r) = rows.next()? {
+        let dyad: Dyad = (r.get(0)?, r.get(1)?);
+        out.entry(dyad)
+            .or_default()
+            .add(r.get(2)?, r.get(3)?, r.get(4)?);
+    }
+    Ok(out)
+}
+
+fn values(strings: Vec<String>, days: &[i64]) -> Vec<rusqlite::types::Value> {
+    days.iter()
+        .map(|&d| rusqlite::types::Value::Integer(d))
+        .chain(strings.into_iter().map(rusqlite::types::Value::Text))
+        .collect()
+}
+
+/// Builds the report for `q`.
+pub fn report(store: &Store, q: &ReportQuery) -> Result<Report, StoreError> {
+    let conn = store.conn();
+    let (first, last): (Option<i64>, Option<i64>) =
+        conn.query_row("SELECT min(day), max(day) FROM dyad_day", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let from = q.from.or(first.map(day_date));
+    let to = q.to.or(last.map(day_date));
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(Report {
+            from,
+            to,
+            by: q.by,
+            dyads: Vec::new(),
+            series: Vec::new(),
+            recent_from: None,
+            changes: Vec::new(),
+        });
+    };
+    let (cond, strings) = dyad_filter(q);
+    // Totals per dyad over [from, to].
+    let totals = tallies(
+        store,
+        &format!(
+            "SELECT a, b, quad_class, sum(n_events), sum(goldstein_sum) FROM dyad_day
+             WHERE day BETWEEN ? AND ?{cond} GROUP BY a, b, quad_class"
+        ),
+        &values(strings.clone(), &[day_number(from), day_number(to)]),
+    )?;
+    let mut dyads: Vec<(Dyad, Tally)> = totals.into_iter().collect();
+    dyads.sort_by(|x, y| y.1.total().cmp(&x.1.total()).then(x.0.cmp(&y.0)));
+    // Series for the chosen dyad, or the busiest ones.
+    let mut series = Vec::new();
+    for (dyad, _) in dyads
+        .iter()
+        .take(if q.dyad.is_some() { 1 } else { q.series_dyads })
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT day, quad_class, n_events, goldstein_sum FROM dyad_day
+             WHERE a = ?1 AND b = ?2 AND day BETWEEN ?3 AND ?4",
+        )?;
+        let mut rows = stmt.query(rusqlite::params![
+            dyad.0,
+            dyad.1,
+            day_number(from),
+            day_number(to)
+        ])?;
+        let mut periods: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
+        while let Some(r) = rows.next()? {
+            let start = q.by.start(day_date(r.get(0)?));
+            periods
+                .entry(start)
+                .or_default()
+                .add(r.get(1)?, r.get(2)?, r.get(3)?);
+        }
+        series.push((dyad.clone(), periods.into_iter().collect()));
+    }
+    dyads.truncate(q.top.max(1));
+    // Changes: the latest period against the `baseline_periods` before it.
+    let recent_from = q.by.start(to);
+    let baseline_from = q.by.back(recent_from, q.baseline_periods);
+    let recent = tallies(
+        store,
+        &format!(
+            "SELECT a, b, quad_class, sum(n_events), sum(goldstein_sum) FROM dyad_day
+             WHERE day BETWEEN ? AND ?{cond} GROUP BY a, b, quad_class"
+        ),
+        &values(strings.clone(), &[day_number(recent_from), day_number(to)]),
+    )?;
+    let baseline = tallies(
+        store,
+        &format!(
+            "SELECT a, b, quad_class, sum(n_events), sum(goldstein_sum) FROM dyad_day
+             WHERE day BETWEEN ? AND ?{cond} GROUP BY a, b, quad_class"
+        ),
+        &values(
+            strings,
+            &[day_number(baseline_from), day_number(recent_from) - 1],
+        ),
+    )?;
+    let mut changes: Vec<Change> = recent
+        .into_iter()
+        .filter(|(_, t)| t.total() >= q.min_recent_events)
+        .map(|(dyad, recent)| {
+            let baseline = baseline.get(&dyad).cloned().unwrap_or_default();
+            let shift = recent.goldstein_mean() - baseline.goldstein_mean();
+            Change {
+                score: shift * (recent.total() as f64).sqrt(),
+                baseline_per_period: baseline.total() as f64 / f64::from(q.baseline_periods.max(1)),
+                goldstein_shift: shift,
+                dyad,
+                recent,
+                baseline,
+            }
+        })
+        .collect();
+    changes.sort_by(|x, y| {
+        y.score
+            .abs()
+            .total_cmp(&x.score.abs())
+            .then(x.dyad.cmp(&y.dyad))
+    });
+    changes.truncate(q.top.max(1));
+    Ok(Report {
+        from: Some(from),
+        to: Some(to),
+        by: q.by,
+        dyads,
+        series,
+        recent_from: Some(recent_from),
+        changes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_start_on_monday_and_the_first_of_the_month() {
+        let d = NaiveDate::from_ymd_opt(2024, 6, 19).unwrap(); // a Wednesday
+        assert_eq!(
+            Period::Week.start(d),
+            NaiveDate::from_ymd_opt(2024, 6, 17).unwrap()
+        );
+        assert_eq!(
+            Period::Month.start(d),
+            NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()
+        );
+        assert_eq!(
+            Period::Month.back(Period::Month.start(d), 6),
+            NaiveDate::from_ymd_opt(2023, 12, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn balance_runs_from_conflict_to_cooperation() {
+        let mut t = Tally::default();
+        t.add(1, 3, 9.0);
+        t.add(4, 1, -10.0);
+        assert_eq!(t.total(), 4);
+        assert!((t.balance() - 0.5).abs() < 1e-9);
+        assert!((t.goldstein_mean() + 0.25).abs() < 1e-9);
+    }
+}

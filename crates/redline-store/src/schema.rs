@@ -1,0 +1,128 @@
+//! The schema, its version and the migrations between versions.
+//!
+//! `schema_version` holds one row, the version the file is at. Opening a store runs every
+//! migration above that version, each in its own transaction, so a file is always at exactly one
+//! version. A fixture database of every released version lives in `tests/fixtures/` and a test
+//! opens and migrates each one.
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+
+use crate::StoreError;
+
+/// The version this build writes.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Version 1: documents, their sentences and the coded events (mentions), one row each.
+const V1: &str = "
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (0);
+CREATE TABLE documents (
+    doc_key INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    url TEXT,
+    title TEXT,
+    source TEXT NOT NULL,
+    published TEXT,
+    text TEXT NOT NULL,
+    body_start INTEGER NOT NULL,
+    body_end INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE sentences (
+    doc_key INTEGER NOT NULL,
+    sentence_index INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    PRIMARY KEY (doc_key, sentence_index)
+) WITHOUT ROWID;
+CREATE TABLE mentions (
+    mention_key INTEGER PRIMARY KEY,
+    doc_key INTEGER NOT NULL,
+    sentence_index INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT,
+    cameo TEXT NOT NULL,
+    quad_class INTEGER NOT NULL,
+    goldstein REAL NOT NULL,
+    plover_event TEXT,
+    plover_mode TEXT,
+    modality TEXT NOT NULL,
+    day INTEGER,
+    date_basis TEXT NOT NULL,
+    source_start INTEGER NOT NULL,
+    source_end INTEGER NOT NULL,
+    target_start INTEGER,
+    target_end INTEGER,
+    head_start INTEGER NOT NULL,
+    head_end INTEGER NOT NULL,
+    provenance TEXT NOT NULL
+);
+CREATE INDEX mentions_by_doc ON mentions(doc_key);
+";
+
+/// Version 2: merged events (one row per real-world event, counting its mentions, sources and
+/// documents), near-duplicate detection on documents, and the per-dyad daily aggregate that
+/// `report` and the alerts read.
+const V2: &str = "
+ALTER TABLE documents ADD COLUMN minhash BLOB;
+ALTER TABLE documents ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+ALTER TABLE documents ADD COLUMN duplicate_of INTEGER;
+CREATE TABLE minhash_bands (band INTEGER NOT NULL, doc_key INTEGER NOT NULL);
+CREATE INDEX minhash_bands_by_band ON minhash_bands(band);
+CREATE INDEX minhash_bands_by_doc ON minhash_bands(doc_key);
+ALTER TABLE mentions ADD COLUMN event_key INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE events (
+    event_key INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    target TEXT,
+    cameo TEXT NOT NULL,
+    quad_class INTEGER NOT NULL,
+    goldstein REAL NOT NULL,
+    modality TEXT NOT NULL,
+    day INTEGER,
+    n_mentions INTEGER NOT NULL DEFAULT 0,
+    n_sources INTEGER NOT NULL DEFAULT 0,
+    n_documents INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX events_by_key ON events(source, target, cameo, modality, day);
+CREATE INDEX events_by_day ON events(day);
+CREATE INDEX mentions_by_event ON mentions(event_key);
+CREATE TABLE dyad_day (
+    a TEXT NOT NULL,
+    b TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    quad_class INTEGER NOT NULL,
+    n_events INTEGER NOT NULL,
+    goldstein_sum REAL NOT NULL,
+    PRIMARY KEY (a, b, day, quad_class)
+) WITHOUT ROWID;
+CREATE INDEX dyad_day_by_day ON dyad_day(day);
+";
+
+/// Every migration: the version it brings a file to, and its SQL. Version 2 also has a Rust
+/// backfill (merging the mentions of a version-1 file into events), run by [`crate::Store`].
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2)];
+
+/// The version a file is at: 0 for an empty file.
+pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    let has_table: Option<String> = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if has_table.is_none() {
+        return Ok(0);
+    }
+    Ok(conn.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?)
+}
+
+/// Runs one migration's SQL and records the new version, inside `tx`.
+pub fn apply(tx: &Transaction<'_>, version: i64, sql: &str) -> Result<(), StoreError> {
+    tx.execute_batch(sql)?;
+    tx.execute("UPDATE schema_version SET version = ?1", [version])?;
+    Ok(())
+}

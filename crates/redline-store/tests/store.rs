@@ -1,0 +1,196 @@
+//! The store's one integration-test binary: idempotence, replacement, merging across reports,
+//! near-duplicates, and the fixture database of every released schema version.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use chrono::NaiveDate;
+use redline::{Coder, Config, Dictionaries, Doc};
+use redline_store::{IngestDoc, SCHEMA_VERSION, Store};
+
+fn coder() -> &'static Coder {
+    static CODER: OnceLock<Coder> = OnceLock::new();
+    CODER.get_or_init(|| Coder::new(Arc::new(Dictionaries::embedded().0), Config::default()))
+}
+
+fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+const TREATY: &str = "Russia and North Korea signed a defence treaty on Wednesday, officials said. \
+    The agreement commits each side to come to the other's aid if attacked.";
+
+fn doc(id: &str, text: &str, published: Option<NaiveDate>) -> Doc {
+    Doc::new(id, text).with_published(published)
+}
+
+fn ingest(store: &mut Store, docs: &[(Doc, &str)]) -> redline_store::BatchSummary {
+    let batch: Vec<IngestDoc> = docs
+        .iter()
+        .map(|(d, source)| IngestDoc::code(coder(), d.clone(), source))
+        .collect();
+    store.write_batch(&batch).unwrap()
+}
+
+fn event_counts(store: &Store) -> Vec<(String, Option<String>, String, i64, i64, i64)> {
+    redline_store::export::events(store, &Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            (
+                e.source,
+                e.target,
+                e.cameo,
+                e.n_mentions,
+                e.n_sources,
+                e.n_documents,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_document_twice_adds_nothing_and_a_changed_one_replaces_its_events() {
+    let mut store = Store::open_in_memory().unwrap();
+    let d = doc("d1", TREATY, day(2024, 6, 21));
+    let first = ingest(&mut store, &[(d.clone(), "a.example")]);
+    assert_eq!(first.added, 1);
+    assert!(first.mentions >= 2, "{first:?}");
+    let again = ingest(&mut store, &[(d, "a.example")]);
+    assert_eq!((again.added, again.unchanged, again.mentions), (0, 1, 0));
+    let before = store.counts().unwrap();
+    let changed = doc(
+        "d1",
+        "North Korea fired artillery shells near Yeonpyeong Island on Friday, the South Korean military said.",
+        day(2024, 1, 5),
+    );
+    let replaced = ingest(&mut store, &[(changed, "a.example")]);
+    assert_eq!(replaced.replaced, 1);
+    let after = store.counts().unwrap();
+    assert_eq!(after.documents, 1);
+    assert_ne!(before.mentions, 0);
+    // The treaty's events are gone with the old version; only the new document's remain.
+    assert!(
+        event_counts(&store).iter().all(|e| e.2 != "057"),
+        "{:?}",
+        event_counts(&store)
+    );
+}
+
+#[test]
+fn reports_of_one_event_merge_and_count_mentions_sources_and_documents() {
+    let mut store = Store::open_in_memory().unwrap();
+    let other_words = "North Korea and Russia signed a defence treaty on Thursday in Pyongyang. \
+        Analysts said the pact was the strongest since the Cold War.";
+    ingest(
+        &mut store,
+        &[
+            (doc("a", TREATY, day(2024, 6, 21)), "a.example"),
+            // The next day, another outlet dates the signing one day later: within the window.
+            (doc("b", other_words, day(2024, 6, 21)), "b.example"),
+        ],
+    );
+    let events = event_counts(&store);
+    let rus_prk: Vec<_> = events
+        .iter()
+        .filter(|e| e.0 == "RUS" && e.1.as_deref() == Some("PRK") && e.2 == "057")
+        .collect();
+    assert_eq!(rus_prk.len(), 1, "{events:?}");
+    assert_eq!(
+        (rus_prk[0].3, rus_prk[0].4, rus_prk[0].5),
+        (2, 2, 2),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_republished_wire_story_counts_as_one_source() {
+    let mut store = Store::open_in_memory().unwrap();
+    let republished = format!("{TREATY} (Reporting by the wire desk.)");
+    ingest(
+        &mut store,
+        &[
+            (doc("wire", TREATY, day(2024, 6, 21)), "wire.example"),
+            (
+                doc("paper", &republished, day(2024, 6, 21)),
+                "paper.example",
+            ),
+        ],
+    );
+    let events = event_counts(&store);
+    let e = events
+        .iter()
+        .find(|e| e.0 == "RUS" && e.2 == "057")
+        .unwrap();
+    assert_eq!((e.3, e.4, e.5), (2, 1, 2), "{events:?}");
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Writes the fixture of a schema version from the same documents (run with
+/// `REDLINE_WRITE_FIXTURES=1` when a version is released; never overwrites silently otherwise).
+fn write_fixture(version: i64, path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let mut store = Store::open_at_version(path, version).unwrap();
+    let docs = [
+        doc("a", TREATY, day(2024, 6, 21)),
+        doc(
+            "b",
+            "North Korea and Russia signed a defence treaty on Thursday in Pyongyang.",
+            day(2024, 6, 21),
+        ),
+    ];
+    if version == SCHEMA_VERSION {
+        let batch: Vec<IngestDoc> = docs
+            .iter()
+            .map(|d| IngestDoc::code(coder(), d.clone(), "fixture.example"))
+            .collect();
+        store.write_batch(&batch).unwrap();
+    } else {
+        store
+            .in_transaction(|tx| {
+                for d in &docs {
+                    redline_store::raw_insert_v1(tx, d, &coder().sentences(d), &coder().code(d))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    drop(store);
+    // One file, no WAL beside it.
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+}
+
+#[test]
+fn every_released_schema_version_opens_and_migrates() {
+    for version in 1..=SCHEMA_VERSION {
+        let fixture = fixtures().join(format!("v{version}.db"));
+        if std::env::var_os("REDLINE_WRITE_FIXTURES").is_some() {
+            write_fixture(version, &fixture);
+        }
+        assert!(fixture.is_file(), "missing fixture {}", fixture.display());
+        let copy = std::env::temp_dir().join(format!(
+            "redline-store-{}-v{version}.db",
+            std::process::id()
+        ));
+        std::fs::copy(&fixture, &copy).unwrap();
+        let store = Store::open(&copy).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let counts = store.counts().unwrap();
+        assert_eq!(counts.documents, 2, "v{version}");
+        assert!(counts.mentions >= 4, "v{version}: {counts:?}");
+        let events = event_counts(&store);
+        let e = events
+            .iter()
+            .find(|e| e.0 == "RUS" && e.2 == "057")
+            .unwrap_or_else(|| panic!("v{version}: {events:?}"));
+        assert_eq!((e.3, e.5), (2, 2), "v{version}: {events:?}");
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+        }
+    }
+}

@@ -1201,6 +1201,10 @@ fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
     loop {
         let mut j = first;
         let mut joined = false;
+        // "the Philippines and the Central African Republic": a determiner after the joiner.
+        if j > 1 && tokens[j - 1].norm == "the" && is_joiner(&tokens[j - 2].norm) {
+            j -= 1;
+        }
         while j > 0 && is_joiner(&tokens[j - 1].norm) {
             j -= 1;
             joined = true;
@@ -1231,6 +1235,9 @@ fn group_right(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
         while j < tokens.len() && is_joiner(&tokens[j].norm) {
             j += 1;
             joined = true;
+        }
+        if joined && tokens.get(j).is_some_and(|t| t.norm == "the") {
+            j += 1;
         }
         if !joined {
             break;

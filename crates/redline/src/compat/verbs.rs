@@ -424,7 +424,12 @@ fn pattern_atoms(
                 }
                 "+" => Element::Target,
                 "$" | "%" => Element::Source,
-                "^" => Element::Gap,
+                "^" => {
+                    // A skipped phrase: at least one token of any kind (every word begins with
+                    // the empty stem), then a gap.
+                    atoms.push((Element::Stem(vec![String::new()]), gap_before));
+                    Element::Gap
+                }
                 p if p.starts_with('&') => {
                     let alts = expand_synset(
                         p[1..].trim_end_matches('_').to_uppercase().as_str(),

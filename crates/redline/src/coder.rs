@@ -681,6 +681,17 @@ impl Coder {
                         {
                             consumed[t..end].iter_mut().for_each(|c| *c = false);
                         }
+                        // A pattern that takes in words before its head ("indicated should
+                        // *") replaces what an earlier head among those words produced.
+                        let before_head: Vec<Span> = m
+                            .matched_tokens
+                            .iter()
+                            .filter(|&&k| k < head)
+                            .map(|&k| tokens[k].span)
+                            .collect();
+                        if !before_head.is_empty() {
+                            sentence_events.retain(|e| !before_head.contains(&e.provenance.head));
+                        }
                         self.make_events(
                             doc,
                             index,
@@ -1201,8 +1212,15 @@ fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
     loop {
         let mut j = first;
         let mut joined = false;
-        // "the Philippines and the Central African Republic": a determiner after the joiner.
-        if j > 1 && tokens[j - 1].norm == "the" && is_joiner(&tokens[j - 2].norm) {
+        // "the Philippines and the Central African Republic", "Fornost and the evil awful
+        // Gondor": a determiner, and up to two lower-case modifiers, after the joiner.
+        let mut k = j;
+        while k > 0 && j - k < 2 && is_modifier(&tokens[k - 1]) {
+            k -= 1;
+        }
+        if k > 1 && tokens[k - 1].norm == "the" && is_joiner(&tokens[k - 2].norm) {
+            j = k - 1;
+        } else if j > 1 && tokens[j - 1].norm == "the" && is_joiner(&tokens[j - 2].norm) {
             j -= 1;
         }
         while j > 0 && is_joiner(&tokens[j - 1].norm) {
@@ -1283,6 +1301,18 @@ const NOT_MODIFIERS: &[&str] = &[
     "had", "is", "are", "was", "were", "be", "been", "being", "did", "does", "do", "to", "not",
     "n't", "and", "or", "also",
 ];
+
+/// Whether a token can be a modifier inside a noun phrase: a lower-case word that is not an
+/// auxiliary, a participle or punctuation.
+fn is_modifier(t: &Token) -> bool {
+    !t.punct
+        && !t.capitalised
+        && t.norm != "the"
+        && !NOT_MODIFIERS.contains(&t.norm.as_str())
+        && !t.norm.ends_with("ed")
+        && !t.norm.ends_with("ing")
+        && !PREPOSITIONS.contains(&t.norm.as_str())
+}
 
 /// "a brief private visit": the head ends a noun phrase opened by an indefinite article, with
 /// at most two lower-case modifiers between (no auxiliaries, participles, names or actors).

@@ -572,6 +572,38 @@ mod tests {
     }
 
     #[test]
+    fn words_and_a_source_slot_before_the_head() {
+        let mut d = VerbDictionary::new();
+        d.push(VerbPattern {
+            code: CameoCode::parse("112").unwrap(),
+            negated_code: None,
+            paired_code: None,
+            heads: vec!["accuse".into()],
+            elements: vec![Element::Target],
+            before: vec![
+                Element::Word(vec!["formally".into()]),
+                Element::Gap,
+                Element::Source,
+            ],
+            text: "$ ... formally accuse +".into(),
+            file: Arc::from("p.txt"),
+            line: 1,
+        });
+        let toks = tokens("Foo Land then formally accused Bar");
+        // Mentions: "Foo Land" (0..2) and "Bar" (5..6).
+        let at = |i: usize| match i {
+            0 => Some(2),
+            5 => Some(6),
+            _ => None,
+        };
+        let m = d.best_match(&toks, 4, toks.len(), &at).unwrap();
+        assert_eq!((m.source_token, m.target_token), (Some(0), Some(5)));
+        assert_eq!(m.matched_tokens, [4, 3]);
+        let toks = tokens("Foo Land then accused Bar");
+        assert!(d.best_match(&toks, 3, toks.len(), &at).is_none());
+    }
+
+    #[test]
     fn bad_lines_are_reported() {
         let (d, diags) =
             dict("999 : sign\n057 sign\n057 : ... sign\n057 : sign\n057 : sign\n057 bad=1 : x\n");

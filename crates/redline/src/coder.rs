@@ -195,8 +195,8 @@ pub struct Config {
     /// Which Goldstein table scores events.
     pub goldstein: GoldsteinScale,
     /// Follow PETRARCH's and TABARI's conventions, for their validation suites: heads are
-    /// verbs only (a head after an indefinite article and up to two modifiers, "a brief private
-    /// visit", is a noun), and a verb with no object takes the subject of a "that" clause right
+    /// verbs only (a head right after a determiner, or after an indefinite article and up to two
+    /// modifiers, "a brief private visit", is a noun, whatever pattern it starts), and a verb with no object takes the subject of a "that" clause right
     /// after it as target ("Gollum allowed that Mordor ..."), or else a place ("appealed for
     /// peace in Ithilen"). Off by default: nominal events
     /// ("a terror attack by ...") count in news event data, and the eval kit's figures are
@@ -668,7 +668,9 @@ impl Coder {
                         .verb_lemma
                         .as_deref()
                         .is_some_and(|l| l != tokens[head].norm);
-                    if after_determiner && (pattern.specificity() == 0 || inflected) {
+                    if after_determiner
+                        && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
+                    {
                         "head is a noun or adjective here (after a determiner)".to_string()
                     } else if head > 0 && tokens[head].capitalised && !tokens[head - 1].punct {
                         "head is capitalised mid-sentence (a name)".to_string()
@@ -863,14 +865,17 @@ impl Coder {
             || (tokens[head].norm.ends_with("ed")
                 && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
                 && mention_after_by(tokens, mentions, head + 1).is_some());
-        let left_start = (0..head)
+        // Words a pattern takes in before its head ("suggested * apply") belong to the verb
+        // phrase: the subject is looked for left of them.
+        let anchor = m.matched_tokens.iter().copied().min().unwrap_or(head);
+        let left_start = (0..anchor)
             .rev()
             .find(|&k| is_left_boundary(&tokens[k]))
             .map_or(0, |k| k + 1);
         let right_end = (m.end..tokens.len())
             .find(|&k| RIGHT_BOUNDARIES.contains(&tokens[k].norm.as_str()))
             .unwrap_or(tokens.len());
-        let mut subject = find_subject(tokens, mentions, left_start, head);
+        let mut subject = find_subject(tokens, mentions, left_start, anchor);
         // "Sylvania denied sending weapons": a gerund right after a verb of saying shares its
         // subject.
         if subject.is_empty()

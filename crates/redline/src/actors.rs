@@ -153,6 +153,9 @@ impl ActorEntry {
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
     children: crate::fnv::FnvMap<String, u32>,
+    /// Final words matched as stems (TABARI's `ARGENTIN` matches "Argentina"): the stem and the
+    /// node holding the entries. Empty for Redline's own dictionaries.
+    stems: Vec<(String, u32)>,
     entries: Vec<u32>,
 }
 
@@ -331,24 +334,59 @@ impl ActorDictionary {
         file: &Arc<str>,
         line: u32,
     ) {
-        self.insert(ActorEntry {
-            kind,
-            code,
-            from: dates.0,
-            to: dates.1,
-            role: None,
-            when: Vec::new(),
-            phrase: phrase.to_string(),
-            file: file.clone(),
-            line,
-            case: Vec::new(),
-        });
+        self.insert_with_stem(
+            ActorEntry {
+                kind,
+                code,
+                from: dates.0,
+                to: dates.1,
+                role: None,
+                when: Vec::new(),
+                phrase: phrase.to_string(),
+                file: file.clone(),
+                line,
+                case: Vec::new(),
+            },
+            false,
+        );
     }
 
-    fn insert(&mut self, mut entry: ActorEntry) {
+    /// Like [`ActorDictionary::add_phrase`], but the phrase's last word matches any word it
+    /// begins, as in TABARI dictionaries (`LIBYA` matches "Libyas", `ARGENTIN` "Argentina").
+    pub fn add_stem_phrase(
+        &mut self,
+        kind: ActorKind,
+        code: ActorCode,
+        dates: (Option<NaiveDate>, Option<NaiveDate>),
+        phrase: &str,
+        file: &Arc<str>,
+        line: u32,
+    ) {
+        self.insert_with_stem(
+            ActorEntry {
+                kind,
+                code,
+                from: dates.0,
+                to: dates.1,
+                role: None,
+                when: Vec::new(),
+                phrase: phrase.to_string(),
+                file: file.clone(),
+                line,
+                case: Vec::new(),
+            },
+            true,
+        );
+    }
+
+    fn insert(&mut self, entry: ActorEntry) {
+        self.insert_with_stem(entry, false);
+    }
+
+    fn insert_with_stem(&mut self, mut entry: ActorEntry, stem_last: bool) {
         let spans = token_spans(&entry.phrase, 0..entry.phrase.len());
         let mut node = 0u32;
-        for span in &spans {
+        for (k, span) in spans.iter().enumerate() {
             let surface = &entry.phrase[span.range()];
             let norm = normalise(surface);
             let letters: Vec<char> = surface.chars().filter(|c| c.is_alphabetic()).collect();
@@ -361,12 +399,26 @@ impl ActorDictionary {
                     CaseRule::Any
                 },
             );
-            let next = match self.nodes[node as usize].children.get(&norm) {
-                Some(&n) => n,
+            let last = k + 1 == spans.len();
+            let existing = if stem_last && last {
+                self.nodes[node as usize]
+                    .stems
+                    .iter()
+                    .find(|(s, _)| *s == norm)
+                    .map(|&(_, n)| n)
+            } else {
+                self.nodes[node as usize].children.get(&norm).copied()
+            };
+            let next = match existing {
+                Some(n) => n,
                 None => {
                     self.nodes.push(TrieNode::default());
                     let n = (self.nodes.len() - 1) as u32;
-                    self.nodes[node as usize].children.insert(norm, n);
+                    if stem_last && last {
+                        self.nodes[node as usize].stems.push((norm, n));
+                    } else {
+                        self.nodes[node as usize].children.insert(norm, n);
+                    }
                     n
                 }
             };
@@ -383,6 +435,21 @@ impl ActorDictionary {
         let mut best = None;
         let mut i = start;
         while i < tokens.len() {
+            for &(ref stem, child) in &self.nodes[node as usize].stems {
+                if tokens[i].norm.starts_with(stem.as_str()) {
+                    let ok: Vec<u32> = self.nodes[child as usize]
+                        .entries
+                        .iter()
+                        .copied()
+                        .filter(|&e| {
+                            self.case_ok(&self.entries[e as usize], &tokens[start..=i], text)
+                        })
+                        .collect();
+                    if !ok.is_empty() {
+                        best = Some((i + 1, ok));
+                    }
+                }
+            }
             let Some(&next) = self.nodes[node as usize].children.get(&tokens[i].norm) else {
                 break;
             };

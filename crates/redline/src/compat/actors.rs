@@ -92,7 +92,8 @@ fn brackets(s: &str) -> (String, Vec<String>) {
 
 #[derive(Default)]
 struct Group {
-    names: Vec<(String, u32)>,
+    /// Phrase, line, and whether its last word is a TABARI stem.
+    names: Vec<(String, u32, bool)>,
     codes: Vec<(DatedCode, u32)>,
     null_code: bool,
     line: u32,
@@ -140,9 +141,11 @@ pub fn read_actors(
             continue;
         }
         let (rest, codes) = brackets(line);
+        // TABARI matches a name whose last word has no final "_" as a stem.
+        let stem = |s: &str| dialect == Dialect::Tabari && !s.trim_end().ends_with('_');
         if let Some(syn) = rest.strip_prefix('+') {
             match group.as_mut() {
-                Some(g) => g.names.push((phrase_text(syn), line_no)),
+                Some(g) => g.names.push((phrase_text(syn), line_no, stem(syn))),
                 None => diags.push(Diagnostic::error(file, line_no, "synonym before any actor")),
             }
         } else if !rest.is_empty() {
@@ -150,7 +153,7 @@ pub fn read_actors(
                 flush(g, file, &file_name, dict, seen, &mut diags);
             }
             group = Some(Group {
-                names: vec![(phrase_text(&rest), line_no)],
+                names: vec![(phrase_text(&rest), line_no, stem(&rest))],
                 line: line_no,
                 ..Group::default()
             });
@@ -198,7 +201,7 @@ fn flush(
         .codes
         .iter()
         .any(|(c, _)| c.from.is_some() || c.to.is_some());
-    for (name, line) in &g.names {
+    for (name, line, stem) in &g.names {
         if name.is_empty() {
             continue;
         }
@@ -219,7 +222,13 @@ fn flush(
             } else {
                 ActorKind::Actor
             };
-            dict.add_phrase(
+            let add = if *stem {
+                ActorDictionary::add_stem_phrase
+            } else {
+                ActorDictionary::add_phrase
+            };
+            add(
+                dict,
                 kind,
                 code.code.clone(),
                 (code.from, code.to),
@@ -605,6 +614,38 @@ BOROMIR [---]
         assert!(putin[2].from.is_none());
         assert_eq!(putin[1].from.unwrap().to_string(), "2008-05-08");
         assert_eq!(dict.entries()[0].kind, ActorKind::Country);
+    }
+
+    #[test]
+    fn tabari_names_without_a_final_underscore_are_stems() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let mut dict = ActorDictionary::new();
+        let diags = read_actors(
+            "t.actors",
+            "ARGENTIN [ARG] ;c\nARNOR_ [ARN]\n",
+            Dialect::Tabari,
+            &mut dict,
+            &mut SeenPhrases::default(),
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let text = "Argentina and Arnorian Arnor";
+        let lem = Lemmatizer::default();
+        let tokens: Vec<_> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        let found: Vec<(String, String)> = dict
+            .find_mentions(&tokens, text, None, &HashSet::new())
+            .into_iter()
+            .map(|m| (text[m.span.range()].to_string(), m.code.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Argentina".to_string(), "ARG".to_string()),
+                ("Arnor".to_string(), "ARN".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -255,7 +255,7 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
     let results: Vec<RecordResult> = suite
         .records
         .iter()
-        .map(|r| run_record(&coder, &extras, r))
+        .map(|r| run_record(&coder, &extras, r, is_xml))
         .collect();
     let report = validation::report(&results);
     print_report(
@@ -270,7 +270,12 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
 }
 
 /// Codes one record; a panic in the coder fails the record instead of the run.
-fn run_record(coder: &Coder, extras: &ForeignExtras, record: &Record) -> RecordResult {
+fn run_record(
+    coder: &Coder,
+    extras: &ForeignExtras,
+    record: &Record,
+    petrarch: bool,
+) -> RecordResult {
     if matches!(record.expected, Expected::Malformed(_)) {
         return validation::judge(record, Vec::new());
     }
@@ -289,13 +294,16 @@ fn run_record(coder: &Coder, extras: &ForeignExtras, record: &Record) -> RecordR
         r.note = Some("the coder panicked on this record".to_string());
         return r;
     };
-    // A bare agent ("officials said") has no country: PETRARCH writes it `---GOV`, and with
-    // require_dyad (the default) drops events whose source or target lacks one.
+    // A bare agent ("officials said") has no country: PETRARCH writes it `---GOV` and, with
+    // require_dyad (the default), drops events whose source or target lacks one; TABARI writes
+    // it `~GOV` and keeps it.
     let code_of = |code: &str| {
-        if extras.agent_codes.contains(code) {
+        if !extras.agent_codes.contains(code) {
+            code.to_string()
+        } else if petrarch {
             format!("---{code}")
         } else {
-            code.to_string()
+            format!("~{code}")
         }
     };
     let produced: Vec<Triple> = events

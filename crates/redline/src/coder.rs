@@ -668,7 +668,11 @@ impl Coder {
                         .verb_lemma
                         .as_deref()
                         .is_some_and(|l| l != tokens[head].norm);
+                    // A pattern that spells out the words before its head ("% have postponed
+                    // their *") has already decided the head's role.
+                    let spelled_out = m.matched_tokens.iter().any(|&k| k < head);
                     if after_determiner
+                        && !spelled_out
                         && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
                     {
                         "head is a noun or adjective here (after a determiner)".to_string()

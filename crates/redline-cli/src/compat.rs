@@ -167,6 +167,22 @@ pub fn petrarch_suite_set(xml: &Path) -> Result<ForeignSet> {
     suite_set(xml, &suite)
 }
 
+/// Removes every event of a sentence where a TABARI discard pattern (`[###]`) fired.
+pub fn drop_discarded(events: Vec<redline::Event>) -> Vec<redline::Event> {
+    let discarded: Vec<usize> = events
+        .iter()
+        .filter(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+        .map(|e| e.sentence_index)
+        .collect();
+    if discarded.is_empty() {
+        return events;
+    }
+    events
+        .into_iter()
+        .filter(|e| !discarded.contains(&e.sentence_index))
+        .collect()
+}
+
 /// Parses a `--dictionaries` value: `petrarch:DIR`, `petrarch:SUITE.xml` (the dictionaries
 /// its `<Environment>` names) or `tabari:PROJECTFILE`.
 pub fn parse_spec(spec: &str) -> Result<ForeignSet> {
@@ -279,7 +295,7 @@ fn run_record(
     if matches!(record.expected, Expected::Malformed(_)) {
         return validation::judge(record, Vec::new());
     }
-    if extras.discards.find(&record.text).is_some() {
+    if extras.discards.find_on(&record.text, record.date).is_some() {
         return validation::judge(record, Vec::new());
     }
     let require_dyad = record
@@ -306,6 +322,13 @@ fn run_record(
             format!("~{code}")
         }
     };
+    // TABARI's discard code: a pattern coded `###` discards the sentence.
+    if events
+        .iter()
+        .any(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+    {
+        return validation::judge(record, Vec::new());
+    }
     let produced: Vec<Triple> = events
         .iter()
         .map(|e| Triple {

@@ -295,6 +295,9 @@ fn check_code(code: &str) -> Result<Option<String>, String> {
     if first.is_empty() || first.chars().all(|c| c == '-') {
         return Ok(None);
     }
+    if first == crate::cameo::DISCARD_CODE {
+        return Ok(Some(first.to_string()));
+    }
     if CameoCode::parse_foreign(first).is_none() {
         return Err(format!("'{code}' is not an event code"));
     }
@@ -534,7 +537,7 @@ pub fn add_to(
         synsets.insert(s.name.clone(), s);
     }
     let not_cameo = |code: &str, line: u32, diags: &mut Vec<Diagnostic>| {
-        if !table.contains(code) {
+        if !table.contains(code) && code != crate::cameo::DISCARD_CODE {
             diags.push(Diagnostic::warning(
                 file,
                 line,

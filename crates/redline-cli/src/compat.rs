@@ -194,14 +194,23 @@ pub fn parse_spec(spec: &str) -> Result<ForeignSet> {
     }
 }
 
+/// How `redline validate` prints its report.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A table per category, then the event-level figures.
+    Text,
+    /// One JSON object (`records`, `passed`, `pass_rate`, `categories`, `events`, ...).
+    Json,
+}
+
 /// Arguments of `redline validate`.
 #[derive(clap::Args)]
 pub struct ValidateArgs {
     /// PETRARCH's XML records (`*.xml`) or TABARI's `Validate.text`.
     file: PathBuf,
     /// `text` for people, `json` for one object.
-    #[arg(long, default_value = "text")]
-    format: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReportFormat,
     /// The TABARI project file naming the dictionaries (default: `Validate.project` beside the
     /// records).
     #[arg(long)]
@@ -358,7 +367,7 @@ fn print_report(
             "true_positives": p.true_positives, "produced": p.produced, "expected": p.expected,
         })
     };
-    if args.format == "json" {
+    if args.format == ReportFormat::Json {
         let categories: BTreeMap<&String, serde_json::Value> = report
             .by_category
             .iter()

@@ -376,10 +376,10 @@ fn petrarch_unit_records_pass_rate() {
     let report =
         validate_suite(&shared().join("data/petrarch/validation/PETR.UnitTest.records.xml"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.751 (211 of 281); PETRARCH-2 itself passes 90 of 279.
-    assert!(rate >= 0.73, "pass rate {rate}: {report}");
+    // Measured 0.762 (214 of 281); PETRARCH-2 itself passes 90 of 279.
+    assert!(rate >= 0.74, "pass rate {rate}: {report}");
     assert_eq!(report["records"], 281);
-    assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.75);
+    assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.78);
     for level in ["exact", "dyad_root", "dyad"] {
         assert!(report["events"][level]["precision"].is_number());
     }

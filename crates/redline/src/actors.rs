@@ -539,6 +539,9 @@ struct Chunk {
     kind: Option<MentionKind>,
     entries: Vec<u32>,
     adjective_only: bool,
+    /// Further codes of the same dictionary line (PETRARCH's compound actors, `[ELR/GAL]`):
+    /// each becomes a mention over the same tokens.
+    also: Vec<ActorCode>,
 }
 
 /// Role words that are also adjectives ("military aid", "government forces").
@@ -693,6 +696,21 @@ impl ActorDictionary {
             } else {
                 continue;
             }
+            if let Some(&first) = chunk.entries.first() {
+                let e = &self.entries[first as usize];
+                for &other in &raw.2 {
+                    let o = &self.entries[other as usize];
+                    if matches!(e.kind, ActorKind::Country | ActorKind::Actor)
+                        && o.line == e.line
+                        && o.file == e.file
+                        && o.kind == e.kind
+                        && o.code != e.code
+                        && !chunk.also.contains(&o.code)
+                    {
+                        chunk.also.push(o.code.clone());
+                    }
+                }
+            }
             // Extend: ['s] agent* [person] or, after an agent, "of|from" + country.
             let mut j = chunk.end;
             if chunk.country.is_some()
@@ -813,7 +831,27 @@ impl ActorDictionary {
         chunks
             .into_iter()
             .filter(|c| !c.adjective_only)
-            .filter_map(|c| {
+            .flat_map(|mut c| {
+                let also = std::mem::take(&mut c.also);
+                let main = self.chunk_mention(tokens, c);
+                let extra: Vec<Mention> = main
+                    .iter()
+                    .flat_map(|m| {
+                        also.iter().map(|code| Mention {
+                            code: code.clone(),
+                            ..m.clone()
+                        })
+                    })
+                    .collect();
+                main.into_iter().chain(extra)
+            })
+            .collect()
+    }
+
+    /// The mention a composed chunk stands for, if its code is valid.
+    fn chunk_mention(&self, tokens: &[Token], c: Chunk) -> Option<Mention> {
+        {
+            {
                 let code = if let Some(p) = c.person {
                     p
                 } else if let Some(f) = c.fixed {
@@ -839,8 +877,8 @@ impl ActorDictionary {
                     kind: c.kind.unwrap_or(MentionKind::State),
                     entries: c.entries,
                 })
-            })
-            .collect()
+            }
+        }
     }
 
     /// The code of the office a person held on `date`: the stint in force, else the latest stint

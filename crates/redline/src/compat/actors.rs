@@ -171,10 +171,17 @@ pub fn read_actors(
             continue;
         };
         for c in codes {
-            match parse_code_block(&c) {
-                Ok(Some(code)) => g.codes.push((code, line_no)),
-                Ok(None) => g.null_code = true,
-                Err(e) => diags.push(Diagnostic::error(file, line_no, e)),
+            // "[ELR/GAL]": a compound actor, one code for each member (dates go with each).
+            let (codes_part, dates_part) = match c.trim().split_once(char::is_whitespace) {
+                Some((a, b)) => (a.to_string(), format!(" {b}")),
+                None => (c.trim().to_string(), String::new()),
+            };
+            for member in codes_part.split('/') {
+                match parse_code_block(&format!("{member}{dates_part}")) {
+                    Ok(Some(code)) => g.codes.push((code, line_no)),
+                    Ok(None) => g.null_code = true,
+                    Err(e) => diags.push(Diagnostic::error(file, line_no, e)),
+                }
             }
         }
     }
@@ -732,6 +739,27 @@ BOROMIR [---]
                 ("Arnor".to_string(), "ARN".to_string())
             ]
         );
+        // A compound code gives one mention per member over the same words.
+        let mut dict = ActorDictionary::new();
+        read_actors(
+            "p.txt",
+            "LORIEN [ELR/GAL]\n",
+            Dialect::Petrarch,
+            &mut dict,
+            &mut SeenPhrases::default(),
+            &mut Discards::default(),
+        );
+        let text = "Lorien";
+        let tokens: Vec<_> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        let codes: Vec<String> = dict
+            .find_mentions(&tokens, text, None, &HashSet::new())
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .collect();
+        assert_eq!(codes, ["ELR", "GAL"]);
     }
 
     #[test]

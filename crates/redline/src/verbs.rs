@@ -443,7 +443,11 @@ fn match_before(
                     && go(rest, tokens, end - words.len(), mention_at, state)
             }),
             Element::Gap => {
-                (0..=MAX_GAP.min(end)).any(|skip| go(rest, tokens, end - skip, mention_at, state))
+                // Before a source or target slot the gap is the rest of the sentence: "$ *"
+                // says only that the source comes first (TABARI, PETRARCH).
+                let slot_next = matches!(rest.first(), Some(Element::Source | Element::Target));
+                let max = if slot_next { end } else { MAX_GAP.min(end) };
+                (0..=max).any(|skip| go(rest, tokens, end - skip, mention_at, state))
             }
             Element::Source | Element::Target => {
                 let start = (0..end).rev().find(|&s| mention_at(s) == Some(end));

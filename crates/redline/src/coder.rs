@@ -991,8 +991,11 @@ impl Coder {
             None => (doc.published, DateBasis::Published, None),
         };
         let mut pairs: Vec<(usize, Option<usize>, bool)> = Vec::new();
+        if pattern.compound && sources.len() >= 2 {
+            targets.clear();
+        }
         if targets.is_empty() {
-            if sources.len() >= 2 && is_symmetric(&code) {
+            if sources.len() >= 2 && (is_symmetric(&code) || pattern.compound) {
                 for &a in &sources {
                     for &b in &sources {
                         if a != b && !same_actor(&mentions[a].code, &mentions[b].code) {

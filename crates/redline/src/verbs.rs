@@ -51,6 +51,9 @@ pub struct VerbPattern {
     pub negated_code: Option<CameoCode>,
     /// The code of the converse event, target to source (PETRARCH's `[032:033]`).
     pub paired_code: Option<CameoCode>,
+    /// The source slot is a compound whose members act on each other (PETRARCH's and TABARI's
+    /// `%`: "Fornost and Gondor welcomed ..." is Fornost to Gondor and back).
+    pub compound: bool,
     /// Head lemmas (alternatives).
     pub heads: Vec<String>,
     /// What must follow the head.
@@ -258,6 +261,7 @@ impl VerbDictionary {
                 code,
                 negated_code,
                 paired_code: None,
+                compound: false,
                 heads,
                 elements,
                 before: Vec::new(),
@@ -582,6 +586,7 @@ mod tests {
             code: CameoCode::parse("112").unwrap(),
             negated_code: None,
             paired_code: None,
+            compound: false,
             heads: vec!["accuse".into()],
             elements: vec![Element::Target],
             before: vec![

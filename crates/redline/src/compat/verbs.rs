@@ -745,6 +745,7 @@ fn make_pattern(
         code: CameoCode::parse_foreign(code).expect("checked by check_code"),
         negated_code: None,
         paired_code: paired.and_then(CameoCode::parse_foreign),
+        compound: text.split(" :: ").nth(1).is_some_and(|p| p.contains('%')),
         heads,
         elements,
         before,

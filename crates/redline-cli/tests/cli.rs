@@ -389,9 +389,9 @@ fn petrarch_unit_records_pass_rate() {
 fn tabari_validation_records_pass_rate() {
     let report = validate_suite(&shared().join("data/tabari/Validate.text"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.624 (267 of 428 standard records).
-    assert!(rate >= 0.60, "pass rate {rate}: {report}");
-    assert!(report["passed"].as_u64().unwrap() >= 258);
+    // Measured 0.643 (275 of 428 standard records).
+    assert!(rate >= 0.62, "pass rate {rate}: {report}");
+    assert!(report["passed"].as_u64().unwrap() >= 266);
 }
 
 #[test]

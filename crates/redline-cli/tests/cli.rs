@@ -389,7 +389,7 @@ fn petrarch_unit_records_pass_rate() {
 fn tabari_validation_records_pass_rate() {
     let report = validate_suite(&shared().join("data/tabari/Validate.text"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.643 (275 of 428 standard records).
+    // Measured 0.647 (275 of 425 standard records).
     assert!(rate >= 0.62, "pass rate {rate}: {report}");
     assert!(report["passed"].as_u64().unwrap() >= 266);
 }

@@ -376,8 +376,8 @@ fn petrarch_unit_records_pass_rate() {
     let report =
         validate_suite(&shared().join("data/petrarch/validation/PETR.UnitTest.records.xml"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.762 (214 of 281); PETRARCH-2 itself passes 90 of 279.
-    assert!(rate >= 0.74, "pass rate {rate}: {report}");
+    // Measured 0.769 (216 of 281); PETRARCH-2 itself passes 90 of 279.
+    assert!(rate >= 0.75, "pass rate {rate}: {report}");
     assert_eq!(report["records"], 281);
     assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.78);
     for level in ["exact", "dyad_root", "dyad"] {
@@ -389,7 +389,7 @@ fn petrarch_unit_records_pass_rate() {
 fn tabari_validation_records_pass_rate() {
     let report = validate_suite(&shared().join("data/tabari/Validate.text"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.647 (275 of 425 standard records).
+    // Measured 0.652 (277 of 425 standard records).
     assert!(rate >= 0.62, "pass rate {rate}: {report}");
     assert!(report["passed"].as_u64().unwrap() >= 266);
 }

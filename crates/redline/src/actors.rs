@@ -597,7 +597,7 @@ fn modifies_next(role: &Token, next: &Token) -> bool {
 
 /// Tokens that, standing between two mentions, join them into a compound.
 pub fn is_joiner(norm: &str) -> bool {
-    matches!(norm, "and" | "," | "or" | "&")
+    matches!(norm, "and" | "," | "or" | "&" | "nor")
 }
 
 impl ActorDictionary {

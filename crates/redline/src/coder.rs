@@ -880,6 +880,15 @@ impl Coder {
             .find(|&k| RIGHT_BOUNDARIES.contains(&tokens[k].norm.as_str()))
             .unwrap_or(tokens.len());
         let mut subject = find_subject(tokens, mentions, left_start, anchor);
+        // "Neither Galadriel nor Gollum boycotted" with "neither *": the words a pattern takes
+        // before its head may also stand before the subject.
+        if subject.is_empty() && anchor < head {
+            let start = (0..head)
+                .rev()
+                .find(|&k| is_left_boundary(&tokens[k]))
+                .map_or(0, |k| k + 1);
+            subject = find_subject(tokens, mentions, start, head);
+        }
         // "Sylvania denied sending weapons": a gerund right after a verb of saying shares its
         // subject.
         if subject.is_empty()
@@ -1234,6 +1243,8 @@ fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
             j = k - 1;
         } else if j > 1 && tokens[j - 1].norm == "the" && is_joiner(&tokens[j - 2].norm) {
             j -= 1;
+        } else if k < j && k > 0 && is_joiner(&tokens[k - 1].norm) {
+            j = k;
         }
         while j > 0 && is_joiner(&tokens[j - 1].norm) {
             j -= 1;

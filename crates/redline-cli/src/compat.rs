@@ -167,6 +167,22 @@ pub fn petrarch_suite_set(xml: &Path) -> Result<ForeignSet> {
     suite_set(xml, &suite)
 }
 
+/// Removes every event of a sentence where a TABARI discard pattern (`[###]`) fired.
+pub fn drop_discarded(events: Vec<redline::Event>) -> Vec<redline::Event> {
+    let discarded: Vec<usize> = events
+        .iter()
+        .filter(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+        .map(|e| e.sentence_index)
+        .collect();
+    if discarded.is_empty() {
+        return events;
+    }
+    events
+        .into_iter()
+        .filter(|e| !discarded.contains(&e.sentence_index))
+        .collect()
+}
+
 /// Parses a `--dictionaries` value: `petrarch:DIR`, `petrarch:SUITE.xml` (the dictionaries
 /// its `<Environment>` names) or `tabari:PROJECTFILE`.
 pub fn parse_spec(spec: &str) -> Result<ForeignSet> {
@@ -178,14 +194,23 @@ pub fn parse_spec(spec: &str) -> Result<ForeignSet> {
     }
 }
 
+/// How `redline validate` prints its report.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A table per category, then the event-level figures.
+    Text,
+    /// One JSON object (`records`, `passed`, `pass_rate`, `categories`, `events`, ...).
+    Json,
+}
+
 /// Arguments of `redline validate`.
 #[derive(clap::Args)]
 pub struct ValidateArgs {
     /// PETRARCH's XML records (`*.xml`) or TABARI's `Validate.text`.
     file: PathBuf,
     /// `text` for people, `json` for one object.
-    #[arg(long, default_value = "text")]
-    format: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: ReportFormat,
     /// The TABARI project file naming the dictionaries (default: `Validate.project` beside the
     /// records).
     #[arg(long)]
@@ -255,7 +280,7 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
     let results: Vec<RecordResult> = suite
         .records
         .iter()
-        .map(|r| run_record(&coder, &extras, r))
+        .map(|r| run_record(&coder, &extras, r, is_xml))
         .collect();
     let report = validation::report(&results);
     print_report(
@@ -270,11 +295,16 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
 }
 
 /// Codes one record; a panic in the coder fails the record instead of the run.
-fn run_record(coder: &Coder, extras: &ForeignExtras, record: &Record) -> RecordResult {
+fn run_record(
+    coder: &Coder,
+    extras: &ForeignExtras,
+    record: &Record,
+    petrarch: bool,
+) -> RecordResult {
     if matches!(record.expected, Expected::Malformed(_)) {
         return validation::judge(record, Vec::new());
     }
-    if extras.discards.find(&record.text).is_some() {
+    if extras.discards.find_on(&record.text, record.date).is_some() {
         return validation::judge(record, Vec::new());
     }
     let require_dyad = record
@@ -289,15 +319,25 @@ fn run_record(coder: &Coder, extras: &ForeignExtras, record: &Record) -> RecordR
         r.note = Some("the coder panicked on this record".to_string());
         return r;
     };
-    // A bare agent ("officials said") has no country: PETRARCH writes it `---GOV`, and with
-    // require_dyad (the default) drops events whose source or target lacks one.
+    // A bare agent ("officials said") has no country: PETRARCH writes it `---GOV` and, with
+    // require_dyad (the default), drops events whose source or target lacks one; TABARI writes
+    // it `~GOV` and keeps it.
     let code_of = |code: &str| {
-        if extras.agent_codes.contains(code) {
+        if !extras.agent_codes.contains(code) {
+            code.to_string()
+        } else if petrarch {
             format!("---{code}")
         } else {
-            code.to_string()
+            format!("~{code}")
         }
     };
+    // TABARI's discard code: a pattern coded `###` discards the sentence.
+    if events
+        .iter()
+        .any(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+    {
+        return validation::judge(record, Vec::new());
+    }
     let produced: Vec<Triple> = events
         .iter()
         .map(|e| Triple {
@@ -327,7 +367,7 @@ fn print_report(
             "true_positives": p.true_positives, "produced": p.produced, "expected": p.expected,
         })
     };
-    if args.format == "json" {
+    if args.format == ReportFormat::Json {
         let categories: BTreeMap<&String, serde_json::Value> = report
             .by_category
             .iter()

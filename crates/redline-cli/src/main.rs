@@ -370,7 +370,7 @@ fn code(args: CodeArgs) -> Result<bool> {
                 let (events, traces) = coder.code_explained(&doc);
                 write_explain(&mut out, &doc, &events, &traces)
             } else {
-                let events = coder.code(&doc);
+                let events = compat::drop_discarded(coder.code(&doc));
                 match args.format {
                     Format::Jsonl => events.iter().try_for_each(|e| {
                         serde_json::to_writer(&mut out, &wire::event_out(&doc, e))

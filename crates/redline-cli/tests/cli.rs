@@ -497,10 +497,10 @@ fn petrarch_unit_records_pass_rate() {
     let report =
         validate_suite(&shared().join("data/petrarch/validation/PETR.UnitTest.records.xml"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.641 (180 of 281); PETRARCH-2 itself passes 90 of 279.
-    assert!(rate >= 0.62, "pass rate {rate}: {report}");
+    // Measured 0.769 (216 of 281); PETRARCH-2 itself passes 90 of 279.
+    assert!(rate >= 0.75, "pass rate {rate}: {report}");
     assert_eq!(report["records"], 281);
-    assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.66);
+    assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.78);
     for level in ["exact", "dyad_root", "dyad"] {
         assert!(report["events"][level]["precision"].is_number());
     }
@@ -510,9 +510,9 @@ fn petrarch_unit_records_pass_rate() {
 fn tabari_validation_records_pass_rate() {
     let report = validate_suite(&shared().join("data/tabari/Validate.text"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.463 (198 of 428 standard records).
-    assert!(rate >= 0.44, "pass rate {rate}: {report}");
-    assert!(report["passed"].as_u64().unwrap() >= 188);
+    // Measured 0.652 (277 of 425 standard records).
+    assert!(rate >= 0.62, "pass rate {rate}: {report}");
+    assert!(report["passed"].as_u64().unwrap() >= 266);
 }
 
 #[test]
@@ -666,9 +666,10 @@ fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
     let mut attempts = 0;
     // Twenty kills that land while a run is working. A run that finishes first (a loaded
     // machine) does not count; it halves the delay, and a complete store starts afresh.
-    while killed_mid_run < 20 {
+    let in_between = |stored: &[i64]| stored.iter().any(|&n| n > 0 && n < n_docs as i64);
+    while killed_mid_run < 20 || !in_between(&stored_between) {
         attempts += 1;
-        assert!(attempts <= 80, "kills kept missing: {stored_between:?}");
+        assert!(attempts <= 120, "kills kept missing: {stored_between:?}");
         let mut child = redline()
             .arg("ingest")
             .arg(&corpus)
@@ -701,6 +702,15 @@ fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
             .counts()
             .unwrap()
             .documents;
+        // A kill that landed before anything new was written (a loaded machine starts slowly)
+        // moves the next ones later.
+        if stored_between
+            .last()
+            .is_none_or(|&before| n_stored <= before)
+            && n_stored < n_docs as i64
+        {
+            step = (step * 2).min(full.max(2) / 2);
+        }
         stored_between.push(n_stored);
         if n_stored == n_docs as i64 {
             for suffix in ["", "-wal", "-shm"] {

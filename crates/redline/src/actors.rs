@@ -159,6 +159,9 @@ impl ActorEntry {
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
     children: HashMap<String, u32>,
+    /// Final words matched as stems (TABARI's `ARGENTIN` matches "Argentina"): the stem and the
+    /// node holding the entries. Empty for Redline's own dictionaries.
+    stems: Vec<(String, u32)>,
     entries: Vec<u32>,
 }
 
@@ -351,21 +354,56 @@ impl ActorDictionary {
         file: &Arc<str>,
         line: u32,
     ) {
-        self.insert(ActorEntry {
-            kind,
-            code,
-            from: dates.0,
-            to: dates.1,
-            role: None,
-            when: Vec::new(),
-            phrase: phrase.to_string(),
-            file: file.clone(),
-            line,
-            case: Vec::new(),
-        });
+        self.insert_with_stem(
+            ActorEntry {
+                kind,
+                code,
+                from: dates.0,
+                to: dates.1,
+                role: None,
+                when: Vec::new(),
+                phrase: phrase.to_string(),
+                file: file.clone(),
+                line,
+                case: Vec::new(),
+            },
+            false,
+        );
     }
 
-    fn insert(&mut self, mut entry: ActorEntry) {
+    /// Like [`ActorDictionary::add_phrase`], but the phrase's last word matches any word it
+    /// begins, as in TABARI dictionaries (`LIBYA` matches "Libyas", `ARGENTIN` "Argentina").
+    pub fn add_stem_phrase(
+        &mut self,
+        kind: ActorKind,
+        code: ActorCode,
+        dates: (Option<NaiveDate>, Option<NaiveDate>),
+        phrase: &str,
+        file: &Arc<str>,
+        line: u32,
+    ) {
+        self.insert_with_stem(
+            ActorEntry {
+                kind,
+                code,
+                from: dates.0,
+                to: dates.1,
+                role: None,
+                when: Vec::new(),
+                phrase: phrase.to_string(),
+                file: file.clone(),
+                line,
+                case: Vec::new(),
+            },
+            true,
+        );
+    }
+
+    fn insert(&mut self, entry: ActorEntry) {
+        self.insert_with_stem(entry, false);
+    }
+
+    fn insert_with_stem(&mut self, mut entry: ActorEntry, stem_last: bool) {
         if entry.kind == ActorKind::OrgHead {
             let id = self.entries.len() as u32;
             self.org_heads.insert(normalise(&entry.phrase), id);
@@ -374,7 +412,7 @@ impl ActorDictionary {
         }
         let spans = token_spans(&entry.phrase, 0..entry.phrase.len());
         let mut node = 0u32;
-        for span in &spans {
+        for (k, span) in spans.iter().enumerate() {
             let surface = &entry.phrase[span.range()];
             let norm = normalise(surface);
             let letters: Vec<char> = surface.chars().filter(|c| c.is_alphabetic()).collect();
@@ -387,12 +425,26 @@ impl ActorDictionary {
                     CaseRule::Any
                 },
             );
-            let next = match self.nodes[node as usize].children.get(&norm) {
-                Some(&n) => n,
+            let last = k + 1 == spans.len();
+            let existing = if stem_last && last {
+                self.nodes[node as usize]
+                    .stems
+                    .iter()
+                    .find(|(s, _)| *s == norm)
+                    .map(|&(_, n)| n)
+            } else {
+                self.nodes[node as usize].children.get(&norm).copied()
+            };
+            let next = match existing {
+                Some(n) => n,
                 None => {
                     self.nodes.push(TrieNode::default());
                     let n = (self.nodes.len() - 1) as u32;
-                    self.nodes[node as usize].children.insert(norm, n);
+                    if stem_last && last {
+                        self.nodes[node as usize].stems.push((norm, n));
+                    } else {
+                        self.nodes[node as usize].children.insert(norm, n);
+                    }
                     n
                 }
             };
@@ -409,6 +461,21 @@ impl ActorDictionary {
         let mut best = None;
         let mut i = start;
         while i < tokens.len() {
+            for &(ref stem, child) in &self.nodes[node as usize].stems {
+                if tokens[i].norm.starts_with(stem.as_str()) {
+                    let ok: Vec<u32> = self.nodes[child as usize]
+                        .entries
+                        .iter()
+                        .copied()
+                        .filter(|&e| {
+                            self.case_ok(&self.entries[e as usize], &tokens[start..=i], text)
+                        })
+                        .collect();
+                    if !ok.is_empty() {
+                        best = Some((i + 1, ok));
+                    }
+                }
+            }
             let Some(&next) = self.nodes[node as usize].children.get(&tokens[i].norm) else {
                 break;
             };
@@ -498,6 +565,9 @@ struct Chunk {
     kind: Option<MentionKind>,
     entries: Vec<u32>,
     adjective_only: bool,
+    /// Further codes of the same dictionary line (PETRARCH's compound actors, `[ELR/GAL]`):
+    /// each becomes a mention over the same tokens.
+    also: Vec<ActorCode>,
 }
 
 /// Role words that are also adjectives ("military aid", "government forces").
@@ -575,7 +645,7 @@ const TIME_WORDS: &[&str] = &[
 
 /// Tokens that, standing between two mentions, join them into a compound.
 pub fn is_joiner(norm: &str) -> bool {
-    matches!(norm, "and" | "," | "or" | "&")
+    matches!(norm, "and" | "," | "or" | "&" | "nor")
 }
 
 impl ActorDictionary {
@@ -693,6 +763,21 @@ impl ActorDictionary {
                 chunk.kind = Some(MentionKind::Agents);
             } else {
                 continue;
+            }
+            if let Some(&first) = chunk.entries.first() {
+                let e = &self.entries[first as usize];
+                for &other in &raw.2 {
+                    let o = &self.entries[other as usize];
+                    if matches!(e.kind, ActorKind::Country | ActorKind::Actor)
+                        && o.line == e.line
+                        && o.file == e.file
+                        && o.kind == e.kind
+                        && o.code != e.code
+                        && !chunk.also.contains(&o.code)
+                    {
+                        chunk.also.push(o.code.clone());
+                    }
+                }
             }
             // Extend: ['s] agent* [person] or, after an agent, "of|from" + country.
             let mut j = chunk.end;
@@ -831,7 +916,27 @@ impl ActorDictionary {
         chunks
             .into_iter()
             .filter(|c| !c.adjective_only)
-            .filter_map(|c| {
+            .flat_map(|mut c| {
+                let also = std::mem::take(&mut c.also);
+                let main = self.chunk_mention(tokens, c);
+                let extra: Vec<Mention> = main
+                    .iter()
+                    .flat_map(|m| {
+                        also.iter().map(|code| Mention {
+                            code: code.clone(),
+                            ..m.clone()
+                        })
+                    })
+                    .collect();
+                main.into_iter().chain(extra)
+            })
+            .collect()
+    }
+
+    /// The mention a composed chunk stands for, if its code is valid.
+    fn chunk_mention(&self, tokens: &[Token], c: Chunk) -> Option<Mention> {
+        {
+            {
                 let code = if let Some(p) = c.person {
                     p
                 } else if let Some(f) = c.fixed {
@@ -857,8 +962,8 @@ impl ActorDictionary {
                     kind: c.kind.unwrap_or(MentionKind::State),
                     entries: c.entries,
                 })
-            })
-            .collect()
+            }
+        }
     }
 
     /// Adds raw matches for capitalised names ending in an `orghead` word that no dictionary

@@ -6,6 +6,9 @@
 use std::collections::HashMap;
 use std::fmt;
 
+/// TABARI's discard code (see [`CameoCode::parse_foreign`]).
+pub const DISCARD_CODE: &str = "###";
+
 /// A CAMEO event code such as `057` or `0332`: two to four digits, leading zero kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CameoCode(String);
@@ -21,9 +24,11 @@ impl CameoCode {
     /// Parses a code from a foreign dictionary that need not be CAMEO: two to eight ASCII letters
     /// or digits (the PETRARCH and TABARI validation dictionaries use WEIS codes such as `223`
     /// and `174K`). The caller reports codes that are not in the [`CameoTable`].
+    /// `###` is TABARI's discard code: a sentence where it fires is not coded.
     pub fn parse_foreign(s: &str) -> Option<CameoCode> {
-        ((2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
-            .then(|| CameoCode(s.to_string()))
+        (s == DISCARD_CODE
+            || ((2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())))
+        .then(|| CameoCode(s.to_string()))
     }
 
     /// The code as written.

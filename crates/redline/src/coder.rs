@@ -224,8 +224,8 @@ pub struct Config {
     /// Skip event locations and tone (for measuring what they cost).
     pub skip_places_and_tone: bool,
     /// Follow PETRARCH's and TABARI's conventions, for their validation suites: heads are
-    /// verbs only (a head after an indefinite article and up to two modifiers, "a brief private
-    /// visit", is a noun), and a verb with no object takes the subject of a "that" clause right
+    /// verbs only (a head right after a determiner, or after an indefinite article and up to two
+    /// modifiers, "a brief private visit", is a noun, whatever pattern it starts), and a verb with no object takes the subject of a "that" clause right
     /// after it as target ("Gollum allowed that Mordor ..."), or else a place ("appealed for
     /// peace in Ithilen"). Off by default: nominal events
     /// ("a terror attack by ...") count in news event data, and the eval kit's figures are
@@ -911,7 +911,13 @@ impl Coder {
                         .verb_lemma
                         .as_deref()
                         .is_some_and(|l| l != tokens[head].norm);
-                    if after_determiner && (pattern.specificity() == 0 || inflected) {
+                    // A pattern that spells out the words before its head ("% have postponed
+                    // their *") has already decided the head's role.
+                    let spelled_out = m.matched_tokens.iter().any(|&k| k < head);
+                    if after_determiner
+                        && !spelled_out
+                        && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
+                    {
                         "head is a noun or adjective here (after a determiner)".to_string()
                     } else if head > 0 && tokens[head].capitalised && !tokens[head - 1].punct {
                         "head is capitalised mid-sentence (a name)".to_string()
@@ -923,6 +929,17 @@ impl Coder {
                             && let Some(end) = mention_at(t)
                         {
                             consumed[t..end].iter_mut().for_each(|c| *c = false);
+                        }
+                        // A pattern that takes in words before its head ("indicated should
+                        // *") replaces what an earlier head among those words produced.
+                        let before_head: Vec<Span> = m
+                            .matched_tokens
+                            .iter()
+                            .filter(|&&k| k < head)
+                            .map(|&k| tokens[k].span)
+                            .collect();
+                        if !before_head.is_empty() {
+                            sentence_events.retain(|e| !before_head.contains(&e.provenance.head));
                         }
                         self.make_events(
                             doc,
@@ -1191,14 +1208,26 @@ impl Coder {
             || (tokens[head].norm.ends_with("ed")
                 && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
                 && mention_after_by(tokens, mentions, head + 1).is_some());
-        let left_start = (0..head)
+        // Words a pattern takes in before its head ("suggested * apply") belong to the verb
+        // phrase: the subject is looked for left of them.
+        let anchor = m.matched_tokens.iter().copied().min().unwrap_or(head);
+        let left_start = (0..anchor)
             .rev()
             .find(|&k| is_left_boundary(&tokens[k]))
             .map_or(0, |k| k + 1);
         let right_end = (m.end..tokens.len())
             .find(|&k| RIGHT_BOUNDARIES.contains(&tokens[k].norm.as_str()))
             .unwrap_or(tokens.len());
-        let mut subject = find_subject(tokens, mentions, left_start, head);
+        let mut subject = find_subject(tokens, mentions, left_start, anchor);
+        // "Neither Galadriel nor Gollum boycotted" with "neither *": the words a pattern takes
+        // before its head may also stand before the subject.
+        if subject.is_empty() && anchor < head {
+            let start = (0..head)
+                .rev()
+                .find(|&k| is_left_boundary(&tokens[k]))
+                .map_or(0, |k| k + 1);
+            subject = find_subject(tokens, mentions, start, head);
+        }
         // "Sylvania denied sending weapons": a gerund right after a verb of saying shares its
         // subject.
         if subject.is_empty()
@@ -1328,8 +1357,11 @@ impl Coder {
             None => (doc.published, DateBasis::Published, None),
         };
         let mut pairs: Vec<(usize, Option<usize>, bool)> = Vec::new();
+        if pattern.compound && sources.len() >= 2 {
+            targets.clear();
+        }
         if targets.is_empty() {
-            if sources.len() >= 2 && is_symmetric(&code) {
+            if sources.len() >= 2 && (is_symmetric(&code) || pattern.compound) {
                 for &a in &sources {
                     for &b in &sources {
                         if a != b && !same_actor(&mentions[a].code, &mentions[b].code) {
@@ -1571,9 +1603,18 @@ fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
     loop {
         let mut j = first;
         let mut joined = false;
-        // "South Korea and the United States": an article may follow the joiner.
-        if j > 1 && matches!(tokens[j - 1].norm.as_str(), "the") && is_joiner(&tokens[j - 2].norm) {
+        // "the Philippines and the Central African Republic", "Fornost and the evil awful
+        // Gondor": a determiner, and up to two lower-case modifiers, after the joiner.
+        let mut k = j;
+        while k > 0 && j - k < 2 && is_modifier(&tokens[k - 1]) {
+            k -= 1;
+        }
+        if k > 1 && tokens[k - 1].norm == "the" && is_joiner(&tokens[k - 2].norm) {
+            j = k - 1;
+        } else if j > 1 && tokens[j - 1].norm == "the" && is_joiner(&tokens[j - 2].norm) {
             j -= 1;
+        } else if k < j && k > 0 && is_joiner(&tokens[k - 1].norm) {
+            j = k;
         }
         while j > 0 && is_joiner(&tokens[j - 1].norm) {
             j -= 1;
@@ -1606,7 +1647,7 @@ fn group_right(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
             j += 1;
             joined = true;
         }
-        if joined && j < tokens.len() && tokens[j].norm == "the" {
+        if joined && tokens.get(j).is_some_and(|t| t.norm == "the") {
             j += 1;
         }
         if !joined {
@@ -1653,6 +1694,18 @@ const NOT_MODIFIERS: &[&str] = &[
     "had", "is", "are", "was", "were", "be", "been", "being", "did", "does", "do", "to", "not",
     "n't", "and", "or", "also",
 ];
+
+/// Whether a token can be a modifier inside a noun phrase: a lower-case word that is not an
+/// auxiliary, a participle or punctuation.
+fn is_modifier(t: &Token) -> bool {
+    !t.punct
+        && !t.capitalised
+        && t.norm != "the"
+        && !NOT_MODIFIERS.contains(&t.norm.as_str())
+        && !t.norm.ends_with("ed")
+        && !t.norm.ends_with("ing")
+        && !PREPOSITIONS.contains(&t.norm.as_str())
+}
 
 /// "a brief private visit": the head ends a noun phrase opened by an indefinite article, with
 /// at most two lower-case modifiers between (no auxiliaries, participles, names or actors).

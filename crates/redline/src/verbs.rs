@@ -51,6 +51,9 @@ pub struct VerbPattern {
     pub negated_code: Option<CameoCode>,
     /// The code of the converse event, target to source (PETRARCH's `[032:033]`).
     pub paired_code: Option<CameoCode>,
+    /// The source slot is a compound whose members act on each other (PETRARCH's and TABARI's
+    /// `%`: "Fornost and Gondor welcomed ..." is Fornost to Gondor and back).
+    pub compound: bool,
     /// Head lemmas (alternatives).
     pub heads: Vec<String>,
     /// What must follow the head.
@@ -258,6 +261,7 @@ impl VerbDictionary {
                 code,
                 negated_code,
                 paired_code: None,
+                compound: false,
                 heads,
                 elements,
                 before: Vec::new(),
@@ -443,7 +447,11 @@ fn match_before(
                     && go(rest, tokens, end - words.len(), mention_at, state)
             }),
             Element::Gap => {
-                (0..=MAX_GAP.min(end)).any(|skip| go(rest, tokens, end - skip, mention_at, state))
+                // Before a source or target slot the gap is the rest of the sentence: "$ *"
+                // says only that the source comes first (TABARI, PETRARCH).
+                let slot_next = matches!(rest.first(), Some(Element::Source | Element::Target));
+                let max = if slot_next { end } else { MAX_GAP.min(end) };
+                (0..=max).any(|skip| go(rest, tokens, end - skip, mention_at, state))
             }
             Element::Source | Element::Target => {
                 let start = (0..end).rev().find(|&s| mention_at(s) == Some(end));
@@ -569,6 +577,39 @@ mod tests {
         let m = d.best_match(&toks, 1, toks.len(), &at).unwrap();
         assert_eq!((m.target_token, m.end), (Some(2), 5));
         assert!(d.best_match(&toks, 1, toks.len(), &|_| None).is_none());
+    }
+
+    #[test]
+    fn words_and_a_source_slot_before_the_head() {
+        let mut d = VerbDictionary::new();
+        d.push(VerbPattern {
+            code: CameoCode::parse("112").unwrap(),
+            negated_code: None,
+            paired_code: None,
+            compound: false,
+            heads: vec!["accuse".into()],
+            elements: vec![Element::Target],
+            before: vec![
+                Element::Word(vec!["formally".into()]),
+                Element::Gap,
+                Element::Source,
+            ],
+            text: "$ ... formally accuse +".into(),
+            file: Arc::from("p.txt"),
+            line: 1,
+        });
+        let toks = tokens("Foo Land then formally accused Bar");
+        // Mentions: "Foo Land" (0..2) and "Bar" (5..6).
+        let at = |i: usize| match i {
+            0 => Some(2),
+            5 => Some(6),
+            _ => None,
+        };
+        let m = d.best_match(&toks, 4, toks.len(), &at).unwrap();
+        assert_eq!((m.source_token, m.target_token), (Some(0), Some(5)));
+        assert_eq!(m.matched_tokens, [4, 3]);
+        let toks = tokens("Foo Land then accused Bar");
+        assert!(d.best_match(&toks, 3, toks.len(), &at).is_none());
     }
 
     #[test]

@@ -19,6 +19,9 @@ use super::{Dialect, clean_lines, parse_compact_date, phrase_text};
 use crate::actors::{ActorCode, ActorDictionary, ActorKind};
 use crate::diag::Diagnostic;
 
+/// The stand-in code of a `###` (discard) block while reading.
+const DISCARD: &str = "DISCARDED";
+
 /// Phrases already loaded, with where, to report duplicates across files.
 #[derive(Debug, Default)]
 pub struct SeenPhrases(rustc_hash::FxHashMap<String, (Arc<str>, u32)>);
@@ -32,16 +35,19 @@ struct DatedCode {
 }
 
 /// Parses the inside of one `[...]`: `CODE`, `CODE >D`, `CODE <D`, `CODE D-D`. `Ok(None)` for
-/// the null code `---`.
+/// the null code `---`; `###` (TABARI's discard code) comes back with the code `DISCARD`.
 fn parse_code_block(inner: &str) -> Result<Option<DatedCode>, String> {
     let mut parts = inner.split_whitespace();
     let Some(code_text) = parts.next() else {
         return Err("empty code '[]'".to_string());
     };
-    if code_text.chars().all(|c| c == '-' || c == '#') {
+    let upper = if code_text == crate::cameo::DISCARD_CODE {
+        DISCARD.to_string()
+    } else if code_text.chars().all(|c| c == '-' || c == '#') {
         return Ok(None);
-    }
-    let upper = code_text.to_uppercase();
+    } else {
+        code_text.to_uppercase()
+    };
     let Some(code) = ActorCode::parse(&upper) else {
         return Err(format!("'{code_text}' is not an actor code"));
     };
@@ -92,19 +98,22 @@ fn brackets(s: &str) -> (String, Vec<String>) {
 
 #[derive(Default)]
 struct Group {
-    names: Vec<(String, u32)>,
+    /// Phrase, line, and whether its last word is a TABARI stem.
+    names: Vec<(String, u32, bool)>,
     codes: Vec<(DatedCode, u32)>,
     null_code: bool,
     line: u32,
 }
 
 /// Reads an actor file into `dict`; returns its defects.
+/// Names coded `###` go to `discards` (with their dates) instead of `dict`.
 pub fn read_actors(
     file: &str,
     text: &str,
     dialect: Dialect,
     dict: &mut ActorDictionary,
     seen: &mut SeenPhrases,
+    discards: &mut Discards,
 ) -> Vec<Diagnostic> {
     let file_name: Arc<str> = Arc::from(file);
     let mut diags = Vec::new();
@@ -140,17 +149,19 @@ pub fn read_actors(
             continue;
         }
         let (rest, codes) = brackets(line);
+        // TABARI matches a name whose last word has no final "_" as a stem.
+        let stem = |s: &str| dialect == Dialect::Tabari && !s.trim_end().ends_with('_');
         if let Some(syn) = rest.strip_prefix('+') {
             match group.as_mut() {
-                Some(g) => g.names.push((phrase_text(syn), line_no)),
+                Some(g) => g.names.push((phrase_text(syn), line_no, stem(syn))),
                 None => diags.push(Diagnostic::error(file, line_no, "synonym before any actor")),
             }
         } else if !rest.is_empty() {
             if let Some(g) = group.take() {
-                flush(g, file, &file_name, dict, seen, &mut diags);
+                flush(g, file, &file_name, dict, seen, discards, &mut diags);
             }
             group = Some(Group {
-                names: vec![(phrase_text(&rest), line_no)],
+                names: vec![(phrase_text(&rest), line_no, stem(&rest))],
                 line: line_no,
                 ..Group::default()
             });
@@ -160,15 +171,22 @@ pub fn read_actors(
             continue;
         };
         for c in codes {
-            match parse_code_block(&c) {
-                Ok(Some(code)) => g.codes.push((code, line_no)),
-                Ok(None) => g.null_code = true,
-                Err(e) => diags.push(Diagnostic::error(file, line_no, e)),
+            // "[ELR/GAL]": a compound actor, one code for each member (dates go with each).
+            let (codes_part, dates_part) = match c.trim().split_once(char::is_whitespace) {
+                Some((a, b)) => (a.to_string(), format!(" {b}")),
+                None => (c.trim().to_string(), String::new()),
+            };
+            for member in codes_part.split('/') {
+                match parse_code_block(&format!("{member}{dates_part}")) {
+                    Ok(Some(code)) => g.codes.push((code, line_no)),
+                    Ok(None) => g.null_code = true,
+                    Err(e) => diags.push(Diagnostic::error(file, line_no, e)),
+                }
             }
         }
     }
     if let Some(g) = group.take() {
-        flush(g, file, &file_name, dict, seen, &mut diags);
+        flush(g, file, &file_name, dict, seen, discards, &mut diags);
     }
     diags
 }
@@ -179,8 +197,36 @@ fn flush(
     file_name: &Arc<str>,
     dict: &mut ActorDictionary,
     seen: &mut SeenPhrases,
+    discards: &mut Discards,
     diags: &mut Vec<Diagnostic>,
 ) {
+    // An undated `###` is the default: it discards only outside the dated codes' ranges.
+    let dated_ranges: Vec<(Option<NaiveDate>, Option<NaiveDate>)> = g
+        .codes
+        .iter()
+        .filter(|(c, _)| c.code.as_str() != DISCARD && (c.from.is_some() || c.to.is_some()))
+        .map(|(c, _)| (c.from, c.to))
+        .collect();
+    g.codes.retain(|(c, _)| {
+        if c.code.as_str() != DISCARD {
+            return true;
+        }
+        let undated = c.from.is_none() && c.to.is_none();
+        for (name, _, _) in &g.names {
+            discards.dated.push(DatedDiscard {
+                words: name.split_whitespace().map(str::to_string).collect(),
+                from: c.from,
+                to: c.to,
+                except: if undated {
+                    dated_ranges.clone()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+        g.null_code = true;
+        false
+    });
     if g.codes.is_empty() {
         if !g.null_code {
             diags.push(Diagnostic::error(
@@ -198,7 +244,7 @@ fn flush(
         .codes
         .iter()
         .any(|(c, _)| c.from.is_some() || c.to.is_some());
-    for (name, line) in &g.names {
+    for (name, line, stem) in &g.names {
         if name.is_empty() {
             continue;
         }
@@ -219,7 +265,13 @@ fn flush(
             } else {
                 ActorKind::Actor
             };
-            dict.add_phrase(
+            let add = if *stem {
+                ActorDictionary::add_stem_phrase
+            } else {
+                ActorDictionary::add_phrase
+            };
+            add(
+                dict,
                 kind,
                 code.code.clone(),
                 (code.from, code.to),
@@ -382,6 +434,25 @@ pub struct Discards {
     pub sentence: Vec<Vec<String>>,
     /// Phrases that discard the whole story (written with a leading `+`).
     pub story: Vec<Vec<String>>,
+    /// TABARI actors coded `###`: they discard the sentence while in force.
+    pub dated: Vec<DatedDiscard>,
+}
+
+/// A TABARI actor coded `###`, with the dates it is in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatedDiscard {
+    /// The name's words (the last one a stem).
+    pub words: Vec<String>,
+    /// First day in force.
+    pub from: Option<NaiveDate>,
+    /// First day no longer in force.
+    pub to: Option<NaiveDate>,
+    /// Ranges where the actor's other, dated codes apply instead.
+    pub except: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+fn in_range(date: NaiveDate, from: Option<NaiveDate>, to: Option<NaiveDate>) -> bool {
+    from.is_none_or(|f| f <= date) && to.is_none_or(|t| date < t)
 }
 
 /// Whether a discard matched a story or a sentence.
@@ -394,13 +465,34 @@ pub enum DiscardLevel {
 }
 
 impl Discards {
+    /// Like [`Discards::find`], and also the dated discards in force on `date`.
+    pub fn find_on(&self, text: &str, date: Option<NaiveDate>) -> Option<(DiscardLevel, String)> {
+        if let Some(hit) = self.find(text) {
+            return Some(hit);
+        }
+        let words = discard_words(text);
+        self.dated
+            .iter()
+            .filter(|d| {
+                date.is_none_or(|day| {
+                    in_range(day, d.from, d.to)
+                        && !d.except.iter().any(|&(f, t)| in_range(day, f, t))
+                })
+            })
+            .find(|d| {
+                !d.words.is_empty()
+                    && words.windows(d.words.len()).any(|w| {
+                        w.iter()
+                            .zip(&d.words)
+                            .all(|(word, stem)| word.starts_with(stem.as_str()))
+                    })
+            })
+            .map(|d| (DiscardLevel::Sentence, d.words.join(" ")))
+    }
+
     /// The first discard phrase in `text` (whole words, any case), story discards first.
     pub fn find(&self, text: &str) -> Option<(DiscardLevel, String)> {
-        let words: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
+        let words = discard_words(text);
         let hit = |phrase: &Vec<String>| {
             !phrase.is_empty() && words.windows(phrase.len()).any(|w| w == phrase.as_slice())
         };
@@ -414,6 +506,14 @@ impl Discards {
         }
         None
     }
+}
+
+/// The lower-case words of a text, for discard matching.
+fn discard_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Reads a discard file.
@@ -587,6 +687,7 @@ BOROMIR [---]
             Dialect::Petrarch,
             &mut dict,
             &mut SeenPhrases::default(),
+            &mut Discards::default(),
         );
         let got: Vec<(u32, &str)> = diags.iter().map(|d| (d.line, d.message.as_str())).collect();
         assert_eq!(got.len(), 4, "{got:?}");
@@ -605,6 +706,85 @@ BOROMIR [---]
         assert!(putin[2].from.is_none());
         assert_eq!(putin[1].from.unwrap().to_string(), "2008-05-08");
         assert_eq!(dict.entries()[0].kind, ActorKind::Country);
+    }
+
+    #[test]
+    fn tabari_names_without_a_final_underscore_are_stems() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let mut dict = ActorDictionary::new();
+        let diags = read_actors(
+            "t.actors",
+            "ARGENTIN [ARG] ;c\nARNOR_ [ARN]\n",
+            Dialect::Tabari,
+            &mut dict,
+            &mut SeenPhrases::default(),
+            &mut Discards::default(),
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let text = "Argentina and Arnorian Arnor";
+        let lem = Lemmatizer::default();
+        let tokens: Vec<_> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        let found: Vec<(String, String)> = dict
+            .find_mentions(&tokens, text, None, &HashSet::new())
+            .into_iter()
+            .map(|m| (text[m.span.range()].to_string(), m.code.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("Argentina".to_string(), "ARG".to_string()),
+                ("Arnor".to_string(), "ARN".to_string())
+            ]
+        );
+        // A compound code gives one mention per member over the same words.
+        let mut dict = ActorDictionary::new();
+        read_actors(
+            "p.txt",
+            "LORIEN [ELR/GAL]\n",
+            Dialect::Petrarch,
+            &mut dict,
+            &mut SeenPhrases::default(),
+            &mut Discards::default(),
+        );
+        let text = "Lorien";
+        let tokens: Vec<_> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        let codes: Vec<String> = dict
+            .find_mentions(&tokens, text, None, &HashSet::new())
+            .into_iter()
+            .map(|m| m.code.to_string())
+            .collect();
+        assert_eq!(codes, ["ELR", "GAL"]);
+    }
+
+    #[test]
+    fn tabari_discard_codes_are_dated() {
+        let mut dict = ActorDictionary::new();
+        let mut discards = Discards::default();
+        let diags = read_actors(
+            "t.actors",
+            "ONODOHER  [ONO <911226] [###]\nNASGUL [###]\n",
+            Dialect::Tabari,
+            &mut dict,
+            &mut SeenPhrases::default(),
+            &mut discards,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let text = "Onodoher crowds burned it";
+        assert!(discards.find_on(text, day("1991-01-01")).is_none());
+        assert!(discards.find_on(text, day("1995-01-01")).is_some());
+        assert!(
+            discards
+                .find_on("Nasguls rode", day("1991-01-01"))
+                .is_some()
+        );
+        assert_eq!(dict.len(), 1);
     }
 
     #[test]

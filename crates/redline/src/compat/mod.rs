@@ -85,6 +85,7 @@ pub fn load_foreign(
             dialect,
             &mut dicts.actors,
             &mut seen,
+            &mut extras.discards,
         ));
     }
     for (name, text) in &files.agents {

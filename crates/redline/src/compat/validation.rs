@@ -258,7 +258,7 @@ pub fn read_petrarch_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>)
 /// Reads TABARI's `Validate.text`: records `YYMMDD  ID` then the text, then a `/* ... */`
 /// comment holding the expected events `{ SRC / TGT / CODE }`. `{---}` expects no event;
 /// `{+++}` and `{ OPTION: ... }` records are instructions, not tests; `-{...}` is an event
-/// switched off. Reading stops after `FINAL-01`, the end of the standard records.
+/// switched off (TABARI ignores it, so a record with only those expects no event). Reading stops after `FINAL-01`, the end of the standard records.
 pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
     let mut suite = Suite::default();
     let mut diags = Vec::new();
@@ -308,13 +308,20 @@ pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
         let mut rest = comment;
         while let Some(a) = rest.find('{') {
             let Some(b) = rest[a..].find('}').map(|b| a + b) else {
-                malformed = Some("unclosed '{'".to_string());
+                // "{ OPTION: SET: MINIMUM WORDS = 4  */": instructions are sometimes left open.
+                if rest[a + 1..].trim_start().starts_with("OPTION") {
+                    instruction = true;
+                } else {
+                    malformed = Some("unclosed '{'".to_string());
+                }
                 break;
             };
             let inner = rest[a + 1..b].trim();
             let switched_off = rest[..a].ends_with('-');
             rest = &rest[b + 1..];
             if switched_off {
+                // Not expected; with nothing else expected the record expects no event.
+                none = true;
                 continue;
             }
             if inner.starts_with("OPTION") || inner == "+++" {

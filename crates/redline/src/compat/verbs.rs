@@ -73,8 +73,6 @@ pub struct VerbBlock {
     pub verbs: Vec<BlockVerb>,
     /// The patterns.
     pub patterns: Vec<PatternLine>,
-    /// The line of the first comment line among the patterns, where PETRARCH-2 stops reading.
-    pub petrarch_stops_at: Option<u32>,
     /// The line the block starts on.
     pub line: u32,
 }
@@ -86,6 +84,9 @@ pub struct VerbFile {
     pub synsets: Vec<Synset>,
     /// Blocks in file order.
     pub blocks: Vec<VerbBlock>,
+    /// The first comment-only line after the first pattern: PETRARCH-2 stops reading the file
+    /// there, so nothing after it exists for PETRARCH-2.
+    pub petrarch_stops_at: Option<u32>,
 }
 
 /// The code inside the last `[...]` of a line, and the line without it.
@@ -119,11 +120,13 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
             continue;
         }
         if comment_only {
-            if let Some(b) = block.as_mut()
-                && !b.patterns.is_empty()
-                && b.petrarch_stops_at.is_none()
-            {
-                b.petrarch_stops_at = Some(line_no);
+            let patterns_began = out
+                .blocks
+                .iter()
+                .chain(block.as_ref())
+                .any(|b| !b.patterns.is_empty());
+            if patterns_began && out.petrarch_stops_at.is_none() {
+                out.petrarch_stops_at = Some(line_no);
             }
             continue;
         }
@@ -295,6 +298,9 @@ fn check_code(code: &str) -> Result<Option<String>, String> {
     if first.is_empty() || first.chars().all(|c| c == '-') {
         return Ok(None);
     }
+    if first == crate::cameo::DISCARD_CODE {
+        return Ok(Some(first.to_string()));
+    }
     if CameoCode::parse_foreign(first).is_none() {
         return Err(format!("'{code}' is not an event code"));
     }
@@ -424,7 +430,12 @@ fn pattern_atoms(
                 }
                 "+" => Element::Target,
                 "$" | "%" => Element::Source,
-                "^" => Element::Gap,
+                "^" => {
+                    // A skipped phrase: at least one token of any kind (every word begins with
+                    // the empty stem), then a gap.
+                    atoms.push((Element::Stem(vec![String::new()]), gap_before));
+                    Element::Gap
+                }
                 p if p.starts_with('&') => {
                     let alts = expand_synset(
                         p[1..].trim_end_matches('_').to_uppercase().as_str(),
@@ -529,7 +540,7 @@ pub fn add_to(
         synsets.insert(s.name.clone(), s);
     }
     let not_cameo = |code: &str, line: u32, diags: &mut Vec<Diagnostic>| {
-        if !table.contains(code) {
+        if !table.contains(code) && code != crate::cameo::DISCARD_CODE {
             diags.push(Diagnostic::warning(
                 file,
                 line,
@@ -537,6 +548,27 @@ pub fn add_to(
             ));
         }
     };
+    if let Some(stop) = read.petrarch_stops_at {
+        let later: Vec<&VerbBlock> = read
+            .blocks
+            .iter()
+            .filter(|b| b.patterns.iter().any(|p| p.line > stop))
+            .collect();
+        let n: usize = later
+            .iter()
+            .map(|b| b.patterns.iter().filter(|p| p.line > stop).count())
+            .sum();
+        if n > 0 {
+            diags.push(Diagnostic::warning(
+                file,
+                stop,
+                format!(
+                    "comment line among the patterns: petrarch-2 stops reading the file here, so {n} later pattern(s) in {} block(s) are unreachable there (redline reads them)",
+                    later.len()
+                ),
+            ));
+        }
+    }
     let mut heads_seen: HashMap<String, u32> = HashMap::new();
     for block in &read.blocks {
         let block_code = match check_code(&block.code) {
@@ -548,19 +580,6 @@ pub fn add_to(
         };
         if let Some(c) = &block_code {
             not_cameo(c, block.line, &mut diags);
-        }
-        if let Some(stop) = block.petrarch_stops_at {
-            let n = block.patterns.iter().filter(|p| p.line > stop).count();
-            if n > 0 {
-                diags.push(Diagnostic::warning(
-                    file,
-                    stop,
-                    format!(
-                        "comment line among the patterns of '{}': petrarch-2 stops reading the block here, so its {n} later pattern(s) are unreachable there (redline reads them)",
-                        block.name
-                    ),
-                ));
-            }
         }
         for verb in &block.verbs {
             let key = std::iter::once(verb.head.as_str())
@@ -726,6 +745,7 @@ fn make_pattern(
         code: CameoCode::parse_foreign(code).expect("checked by check_code"),
         negated_code: None,
         paired_code: paired.and_then(CameoCode::parse_foreign),
+        compound: text.split(" :: ").nth(1).is_some_and(|p| p.contains('%')),
         heads,
         elements,
         before,

@@ -287,8 +287,9 @@ impl Store {
         Store::setup(Connection::open_in_memory()?, SCHEMA_VERSION)
     }
 
-    /// Opens the store at `path` and migrates it up to `version` only: how the fixture databases
-    /// of old versions are made.
+    /// Opens the store at `path` and migrates it up to `version` only: how the fixture database of
+    /// version 1 was made (a file brought from 1 to 2 only cannot be backfilled, as the backfill
+    /// writes the version-3 rollup).
     #[doc(hidden)]
     pub fn open_at_version(path: &Path, version: i64) -> Result<Store, StoreError> {
         Store::setup(Connection::open(path)?, version)
@@ -321,17 +322,35 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
+        if found >= target {
+            return Ok(());
+        }
+        // All steps in one transaction, the Rust backfill last (it writes tables of later
+        // versions too): killed during a migration, the file stays at its old version. The
+        // transaction takes the write lock first, so two processes opening a new file do not
+        // both migrate it.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let found = schema::current_version(&tx)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let mut backfill = false;
         for &(version, sql) in schema::MIGRATIONS {
             if version <= found || version > target {
                 continue;
             }
-            let tx = self.conn.transaction()?;
             schema::apply(&tx, version, sql)?;
-            if version == 2 {
-                backfill_v2(&tx)?;
-            }
-            tx.commit()?;
+            backfill |= version == 2;
         }
+        if backfill {
+            backfill_v2(&tx)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -428,7 +447,8 @@ impl Store {
     }
 
     /// Adds `n_events` synthetic merged events (no documents or mentions) over 730 days from
-    /// 2023-01-01 between 60 fictional-coded countries, busy dyads much busier than quiet ones,
+    /// 2023-01-01 between 60 made-up country codes, each side drawn as `60 * u^3` for a uniform
+    /// `u` (a few countries take most events, as in news),
     /// and their share of the daily aggregate: how `redline bench store` builds a large store.
     /// Deterministic for a seed.
     pub fn add_synthetic_events(&mut self, n_events: usize, seed: u64) -> Result<(), StoreError> {
@@ -467,9 +487,15 @@ impl Store {
             self.in_transaction(|tx| {
                 for _ in 0..chunk {
                     // Squaring a uniform number makes low indexes (busy countries) common.
-                    let u = (next() % 10_000) as f64 / 10_000.0;
-                    let a = (u * u * 60.0) as usize;
-                    let b = (a + 1 + (next() % 59) as usize) % 60;
+                    let mut skewed = || {
+                        let u = (next() % 10_000) as f64 / 10_000.0;
+                        (u * u * u * 60.0) as usize
+                    };
+                    let a = skewed();
+                    let mut b = skewed();
+                    if b == a {
+                        b = (a + 1) % 60;
+                    }
                     let (code, quad_class, goldstein) = CODES[(next() % 8) as usize];
                     let f = EventFields {
                         source: &countries[a],
@@ -665,7 +691,14 @@ fn create_event(tx: &Transaction<'_>, f: &EventFields<'_>, now: &str) -> Result<
     Ok(key)
 }
 
-/// Adds `n` events with `goldstein` each to the daily aggregate of dyad `a`-`b`.
+/// The month index of a day number: year * 12 + month - 1.
+pub fn month_index(day: i64) -> i64 {
+    use chrono::Datelike;
+    let d = day_date(day);
+    i64::from(d.year()) * 12 + i64::from(d.month0())
+}
+
+/// Adds `n` events with `goldstein` each to the daily and monthly aggregates of dyad `a`-`b`.
 pub(crate) fn add_to_dyad_day(
     tx: &Transaction<'_>,
     a: &str,
@@ -683,12 +716,26 @@ pub(crate) fn add_to_dyad_day(
            goldstein_sum = goldstein_sum + excluded.goldstein_sum",
     )?
     .execute(params![a, b, day, quad_class, n, goldstein * n as f64])?;
+    let month = month_index(day);
+    tx.prepare_cached(
+        "INSERT INTO dyad_month (a, b, month, quad_class, n_events, goldstein_sum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (a, b, month, quad_class) DO UPDATE SET
+           n_events = n_events + excluded.n_events,
+           goldstein_sum = goldstein_sum + excluded.goldstein_sum",
+    )?
+    .execute(params![a, b, month, quad_class, n, goldstein * n as f64])?;
     if n < 0 {
         tx.prepare_cached(
             "DELETE FROM dyad_day WHERE a = ?1 AND b = ?2 AND day = ?3 AND quad_class = ?4
                AND n_events <= 0",
         )?
         .execute(params![a, b, day, quad_class])?;
+        tx.prepare_cached(
+            "DELETE FROM dyad_month WHERE a = ?1 AND b = ?2 AND month = ?3 AND quad_class = ?4
+               AND n_events <= 0",
+        )?
+        .execute(params![a, b, month, quad_class])?;
     }
     Ok(())
 }

@@ -51,6 +51,8 @@ enum Command {
     Report(monitor::ReportArgs),
     /// Red lines crossed: alerts from rules (docs/alerts.md), with the events behind them.
     Alerts(monitor::AlertsArgs),
+    /// Blocs and each country's alignment with chosen poles (USA, CHN, RUS) over time.
+    Blocs(monitor::BlocsArgs),
     /// The store's events as GDELT, ICEWS, PLOVER, CSV or JSON Lines (docs/export.md).
     Export(export::ExportArgs),
     /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
@@ -126,6 +128,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest_command(&args),
         Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
         Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
+        Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
         Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
         Command::Monitor(args) => {
             make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))

@@ -854,3 +854,38 @@ fn export_formats_are_pinned() {
         ),
     );
 }
+
+#[test]
+fn blocs_put_north_korea_with_russia() {
+    let (_, db) = monitored_examples();
+    let out = run(redline().args(["blocs", "--db"]).arg(db));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    golden(
+        "blocs-examples.txt",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
+    let out = run(redline()
+        .args(["blocs", "--format", "json", "--db"])
+        .arg(db));
+    let periods: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let periods = periods.as_array().unwrap();
+    let with_russia = periods
+        .iter()
+        .filter(|p| {
+            p["countries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["country"] == "PRK" && c["bloc"] == "RUS")
+        })
+        .count();
+    assert!(
+        with_russia * 4 >= periods.len() * 3,
+        "{with_russia} of {}",
+        periods.len()
+    );
+}

@@ -30,6 +30,7 @@
 //! ```
 
 pub mod alerts;
+pub mod blocs;
 pub mod export;
 pub mod fingerprint;
 pub mod report;

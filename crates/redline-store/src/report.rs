@@ -215,7 +215,7 @@ const SUMS: &str = "sum(CASE quad_class WHEN 1 THEN n_events END),
 
 /// Tallies per dyad over the days `from..=to`: whole months from `dyad_month`, the partial
 /// months at either end from `dyad_day` (through its covering day index).
-fn range_tallies(
+pub(crate) fn range_tallies(
     store: &Store,
     from: NaiveDate,
     to: NaiveDate,
@@ -281,6 +281,14 @@ fn values(strings: Vec<String>, days: &[i64]) -> Vec<rusqlite::types::Value> {
         .map(|&d| rusqlite::types::Value::Integer(d))
         .chain(strings.into_iter().map(rusqlite::types::Value::Text))
         .collect()
+}
+
+/// The first and last days of the store's dyad events, if any.
+pub fn store_days(store: &Store) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+    let conn = store.conn();
+    let first: Option<i64> = conn.query_row("SELECT min(day) FROM dyad_day", [], |r| r.get(0))?;
+    let last: Option<i64> = conn.query_row("SELECT max(day) FROM dyad_day", [], |r| r.get(0))?;
+    Ok(first.zip(last).map(|(f, l)| (day_date(f), day_date(l))))
 }
 
 /// Builds the report for `q`.

@@ -7,6 +7,7 @@
 mod bench;
 mod corpus;
 mod export;
+mod feed;
 mod ingest;
 mod input;
 mod monitor;
@@ -51,6 +52,8 @@ enum Command {
     Report(monitor::ReportArgs),
     /// Red lines crossed: alerts from rules (docs/alerts.md), with the events behind them.
     Alerts(monitor::AlertsArgs),
+    /// Poll folders and feed files, ingest what is new and print new alerts.
+    Watch(monitor::WatchArgs),
     /// Blocs and each country's alignment with chosen poles (USA, CHN, RUS) over time.
     Blocs(monitor::BlocsArgs),
     /// The store's events as GDELT, ICEWS, PLOVER, CSV or JSON Lines (docs/export.md).
@@ -120,28 +123,30 @@ fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Code(args) => code(args),
-        Command::Dict {
-            command: DictCommand::Check { dicts },
-        } => dict_check(&dicts),
-        Command::Ingest(args) => ingest_command(&args),
-        Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
-        Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
-        Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
-        Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
-        Command::Monitor(args) => {
-            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
-        }
-        Command::Bench { what: None, args } => bench::run(args).map(|()| true),
-        Command::Bench {
-            what: Some(what), ..
-        } => match what {
-            bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
-            bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
-            bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
-        },
-    };
+    let result =
+        match cli.command {
+            Command::Code(args) => code(args),
+            Command::Dict {
+                command: DictCommand::Check { dicts },
+            } => dict_check(&dicts),
+            Command::Ingest(args) => ingest_command(&args),
+            Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
+            Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
+            Command::Watch(args) => make_coder(&[])
+                .and_then(|coder| with_stdout(|out| monitor::watch(&args, coder, out))),
+            Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
+            Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
+            Command::Monitor(args) => make_coder(&[])
+                .and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out))),
+            Command::Bench { what: None, args } => bench::run(args).map(|()| true),
+            Command::Bench {
+                what: Some(what), ..
+            } => match what {
+                bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
+                bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
+                bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
+            },
+        };
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

@@ -811,3 +811,74 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     write_aligned(out, &header, &rows)
 }
+
+/// Arguments of `redline watch`.
+#[derive(clap::Args, Clone)]
+pub struct WatchArgs {
+    /// Folders, files and feed files to poll.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 60)]
+    pub interval: u64,
+    /// Stop after this many polls (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub rounds: u64,
+    /// A rule file; default the embedded rules.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+}
+
+/// `redline watch`: polls the paths, ingests what is new or changed (unchanged documents are
+/// skipped by their content hash before coding), and prints the alerts that appeared.
+pub fn watch(
+    args: &WatchArgs,
+    coder: std::sync::Arc<redline::Coder>,
+    out: &mut impl Write,
+) -> Result<bool> {
+    let rules = load_rules(args.rules.as_deref())?;
+    let key = |a: &redline_store::alerts::Alert| {
+        format!("{}|{:?}|{}|{}|{}", a.rule, a.dyad, a.from, a.to, a.message)
+    };
+    let mut known: std::collections::HashSet<String> = match Store::open(&args.db) {
+        Ok(store) => redline_store::alerts::evaluate(&store, &rules, None, None)?
+            .iter()
+            .map(key)
+            .collect(),
+        Err(_) => Default::default(),
+    };
+    let mut all_ok = true;
+    let mut round = 0;
+    loop {
+        round += 1;
+        let ingest_args = crate::ingest::IngestArgs {
+            paths: args.paths.clone(),
+            db: args.db.clone(),
+            batch: 256,
+            dicts: Vec::new(),
+        };
+        let outcome = crate::ingest::run(&ingest_args, coder.clone())?;
+        all_ok &= outcome.skipped_files == 0;
+        let s = outcome.summary;
+        if s.added + s.replaced > 0 {
+            writeln!(out, "{}", crate::ingest::summary_line(&outcome, &args.db))?;
+            let store = open_existing(&args.db)?;
+            let fresh: Vec<redline_store::alerts::Alert> =
+                redline_store::alerts::evaluate(&store, &rules, None, None)?
+                    .into_iter()
+                    .filter(|a| known.insert(key(a)))
+                    .collect();
+            if !fresh.is_empty() {
+                write_alerts_table(&fresh, 1, out)?;
+            }
+        }
+        out.flush()?;
+        if args.rounds != 0 && round >= args.rounds {
+            return Ok(all_ok);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(args.interval));
+    }
+}

@@ -889,3 +889,44 @@ fn blocs_put_north_korea_with_russia() {
         periods.len()
     );
 }
+
+#[test]
+fn a_feed_is_ingested_and_watch_adds_only_what_is_new() {
+    let dir = temp_dir("watch");
+    let feeds = dir.join("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(
+        feeds.join("wire.rss"),
+        r#"<rss version="2.0"><channel><title>Wire</title>
+<item><title>Treaty</title><guid>w1</guid><link>https://wire.example/1</link><pubDate>Fri, 21 Jun 2024 08:00:00 GMT</pubDate>
+<description>Russia and North Korea signed a defence treaty on Wednesday.</description></item>
+<item><title>Balloons</title><guid>w2</guid><link>https://wire.example/2</link><pubDate>Sat, 29 Jun 2024 08:00:00 GMT</pubDate>
+<description>South Korea condemned North Korea on Friday over the balloons.</description></item>
+</channel></rss>"#,
+    )
+    .unwrap();
+    let db = dir.join("w.db");
+    let out = run(redline()
+        .arg("watch")
+        .arg(&feeds)
+        .args(["--interval", "0", "--rounds", "2", "--db"])
+        .arg(&db));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The first poll stores both items; the second finds nothing new and prints nothing.
+    assert_eq!(stdout.matches("ingested").count(), 1, "{stdout}");
+    assert!(stdout.contains("2 new"), "{stdout}");
+    assert!(stdout.contains("military-cooperation"), "{stdout}");
+    let store = redline_store::Store::open(&db).unwrap();
+    assert_eq!(store.counts().unwrap().documents, 2);
+    let events = redline_store::export::events(&store, &Default::default()).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.url.as_deref() == Some("https://wire.example/1"))
+    );
+}

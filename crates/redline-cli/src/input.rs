@@ -48,7 +48,8 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
 }
 
-/// Every file under `paths` that `redline code` reads, in a stable order; `-` stays as is.
+/// Every file under `paths` that `redline code` reads (`.txt`, `.jsonl`, `.html`, and RSS or
+/// Atom feeds as `.rss`, `.atom`, `.xml`), in a stable order; `-` stays as is.
 pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
     let mut out = Vec::new();
     for path in paths {
@@ -84,7 +85,10 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<Result<PathBuf, I
         let p = entry.path();
         if p.is_dir() {
             walk(&p, found, errors);
-        } else if matches!(extension(&p).as_str(), "txt" | "jsonl" | "html" | "htm") {
+        } else if matches!(
+            extension(&p).as_str(),
+            "txt" | "jsonl" | "html" | "htm" | "rss" | "atom" | "xml"
+        ) {
             found.push(p);
         }
     }
@@ -132,7 +136,12 @@ pub fn read_path(path: &Path, each: &mut dyn FnMut(Result<Doc, InputError>)) {
             return;
         }
     };
-    if ext == "html" || ext == "htm" {
+    if matches!(ext.as_str(), "rss" | "atom" | "xml") || crate::feed::is_feed(&text) {
+        match crate::feed::read_feed(&origin, &text) {
+            Ok(docs) => docs.into_iter().for_each(|d| each(Ok(d))),
+            Err(e) => each(Err(e)),
+        }
+    } else if ext == "html" || ext == "htm" {
         each(html_doc(&origin, &text));
     } else if text.trim().is_empty() {
         each(Err(InputError {

@@ -7,6 +7,8 @@
 mod bench;
 mod compat;
 mod corpus;
+mod export;
+mod feed;
 mod ingest;
 mod input;
 mod monitor;
@@ -59,6 +61,12 @@ enum Command {
     Report(monitor::ReportArgs),
     /// Red lines crossed: alerts from rules (docs/alerts.md), with the events behind them.
     Alerts(monitor::AlertsArgs),
+    /// Poll folders and feed files, ingest what is new and print new alerts.
+    Watch(monitor::WatchArgs),
+    /// Blocs and each country's alignment with chosen poles (USA, CHN, RUS) over time.
+    Blocs(monitor::BlocsArgs),
+    /// The store's events as GDELT, ICEWS, PLOVER, CSV or JSON Lines (docs/export.md).
+    Export(export::ExportArgs),
     /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
     /// subcommand, the monitor's benchmarks.
     #[command(args_conflicts_with_subcommands = true)]
@@ -184,6 +192,10 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest_command(&args),
         Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
         Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
+        Command::Watch(args) => make_coder(&[])
+            .and_then(|coder| with_stdout(|out| monitor::watch(&args, coder, out))),
+        Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
+        Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
         Command::Monitor(args) => {
             make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
         }
@@ -255,14 +267,25 @@ fn with_stdout(
     f: impl FnOnce(&mut BufWriter<std::io::StdoutLock<'static>>) -> Result<bool>,
 ) -> Result<bool> {
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let result = f(&mut out).and_then(|ok| out.flush().map(|()| ok).map_err(Into::into));
+    ignore_broken_pipe(f(&mut out).and_then(|ok| out.flush().map(|()| ok).map_err(Into::into)))
+}
+
+/// A reader that closed the pipe (`| head`) is not an error.
+fn ignore_broken_pipe(result: Result<bool>) -> Result<bool> {
+    let broken = |e: &anyhow::Error| {
+        let pipe = Some(std::io::ErrorKind::BrokenPipe);
+        e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == pipe
+                || c.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+                    == pipe
+                || c.downcast_ref::<csv::Error>().is_some_and(|c| {
+                    matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
+                })
+        })
+    };
     match result {
-        Err(e)
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(true)
-        }
+        Err(e) if broken(&e) => Ok(true),
         other => other,
     }
 }

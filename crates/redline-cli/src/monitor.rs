@@ -674,3 +674,211 @@ pub fn monitor(
     write_alerts_table(&alerts, 1, out)?;
     Ok(outcome.skipped_files == 0)
 }
+
+/// Arguments of `redline blocs`.
+#[derive(clap::Args, Clone)]
+pub struct BlocsArgs {
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// First day (YYYY-MM-DD); default the first in the store.
+    #[arg(long, value_parser = crate::parse_date_arg)]
+    pub from: Option<chrono::NaiveDate>,
+    /// Last day (YYYY-MM-DD); default the last in the store.
+    #[arg(long, value_parser = crate::parse_date_arg)]
+    pub to: Option<chrono::NaiveDate>,
+    /// One result per period.
+    #[arg(long, value_enum, default_value = "month")]
+    pub by: By,
+    /// The poles, comma-separated country codes.
+    #[arg(long, default_value = "USA,CHN,RUS", value_delimiter = ',')]
+    pub poles: Vec<String>,
+    /// Fewest events for a relationship to count in a period.
+    #[arg(long, default_value_t = 1)]
+    pub min_events: i64,
+    /// Show this country's alignment with each pole over time instead of the blocs.
+    #[arg(long)]
+    pub country: Option<String>,
+    /// Output format (table or json).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutFormat,
+}
+
+/// `redline blocs`.
+pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
+    let store = open_existing(&args.db)?;
+    let Some((first, last)) = redline_store::report::store_days(&store)? else {
+        writeln!(out, "no events between two countries in the store")?;
+        return Ok(());
+    };
+    let poles: Vec<String> = args.poles.iter().map(|p| p.trim().to_uppercase()).collect();
+    let by = match args.by {
+        By::Day => Period::Day,
+        By::Week => Period::Week,
+        By::Month => Period::Month,
+    };
+    let periods = redline_store::blocs::blocs(
+        &store,
+        &redline_store::blocs::BlocQuery {
+            from: args.from.unwrap_or(first),
+            to: args.to.unwrap_or(last),
+            by,
+            poles: poles.clone(),
+            min_events: args.min_events,
+        },
+    )?;
+    let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:+.2}"));
+    if args.format == OutFormat::Json {
+        let value = json!(periods.iter().map(|p| json!({
+            "period": period_label(by, p.start),
+            "split": p.split.map(|s| (s * 1000.0).round() / 1000.0),
+            "between_poles": p.between_poles.iter().map(|(i, j, s)| json!({"dyad": format!("{}-{}", poles[*i], poles[*j]), "balance": s})).collect::<Vec<_>>(),
+            "countries": p.countries.iter().map(|c| json!({
+                "country": c.country,
+                "bloc": c.bloc.map(|i| poles[i].clone()),
+                "alignment": poles.iter().zip(&c.with_poles).map(|(pole, a)| (pole.clone(), json!(a.map(|v| (v * 1000.0).round() / 1000.0)))).collect::<serde_json::Map<_, _>>(),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>());
+        serde_json::to_writer_pretty(&mut *out, &value)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if let Some(country) = &args.country {
+        let country = country.to_uppercase();
+        writeln!(
+            out,
+            "{country}: alignment with {} by {}",
+            poles.join(", "),
+            by_name(by)
+        )?;
+        let mut header = vec!["PERIOD".to_string()];
+        header.extend(poles.iter().cloned());
+        header.push("BLOC".into());
+        let rows: Vec<Vec<String>> = periods
+            .iter()
+            .map(|p| {
+                let c = p.countries.iter().find(|c| c.country == country);
+                let mut row = vec![period_label(by, p.start)];
+                row.extend((0..poles.len()).map(|i| fmt(c.and_then(|c| c.with_poles[i]))));
+                row.push(
+                    c.and_then(|c| c.bloc)
+                        .map_or("-".into(), |i| poles[i].clone()),
+                );
+                row
+            })
+            .collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        return write_aligned(out, &header, &rows);
+    }
+    writeln!(
+        out,
+        "Blocs by {}: poles {}; a country joins the pole it is most aligned with (> {:.1}); SPLIT is 1 for friends inside blocs and enemies across",
+        by_name(by),
+        poles.join(", "),
+        redline_store::blocs::BLOC_THRESHOLD
+    )?;
+    let mut header = vec!["PERIOD".to_string(), "SPLIT".to_string()];
+    let pairs = periods
+        .first()
+        .map_or(Vec::new(), |p| p.between_poles.clone());
+    header.extend(
+        pairs
+            .iter()
+            .map(|(i, j, _)| format!("{}-{}", poles[*i], poles[*j])),
+    );
+    header.extend(poles.iter().map(|p| format!("{p} BLOC")));
+    let rows: Vec<Vec<String>> = periods
+        .iter()
+        .map(|p| {
+            let mut row = vec![period_label(by, p.start), fmt(p.split)];
+            row.extend(p.between_poles.iter().map(|(_, _, s)| fmt(*s)));
+            for (i, pole) in poles.iter().enumerate() {
+                let members: Vec<&str> = p
+                    .countries
+                    .iter()
+                    .filter(|c| c.bloc == Some(i) && c.country != *pole)
+                    .map(|c| c.country.as_str())
+                    .collect();
+                row.push(if members.is_empty() {
+                    "-".into()
+                } else {
+                    members.join(" ")
+                });
+            }
+            row
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    write_aligned(out, &header, &rows)
+}
+
+/// Arguments of `redline watch`.
+#[derive(clap::Args, Clone)]
+pub struct WatchArgs {
+    /// Folders, files and feed files to poll.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    pub db: PathBuf,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 60)]
+    pub interval: u64,
+    /// Stop after this many polls (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub rounds: u64,
+    /// A rule file; default the embedded rules.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+}
+
+/// `redline watch`: polls the paths, ingests what is new or changed (unchanged documents are
+/// skipped by their content hash before coding), and prints the alerts that appeared.
+pub fn watch(
+    args: &WatchArgs,
+    coder: std::sync::Arc<redline::Coder>,
+    out: &mut impl Write,
+) -> Result<bool> {
+    let rules = load_rules(args.rules.as_deref())?;
+    let key = |a: &redline_store::alerts::Alert| {
+        format!("{}|{:?}|{}|{}|{}", a.rule, a.dyad, a.from, a.to, a.message)
+    };
+    let mut known: std::collections::HashSet<String> = match Store::open(&args.db) {
+        Ok(store) => redline_store::alerts::evaluate(&store, &rules, None, None)?
+            .iter()
+            .map(key)
+            .collect(),
+        Err(_) => Default::default(),
+    };
+    let mut all_ok = true;
+    let mut round = 0;
+    loop {
+        round += 1;
+        let ingest_args = crate::ingest::IngestArgs {
+            paths: args.paths.clone(),
+            db: args.db.clone(),
+            batch: 256,
+            dicts: Vec::new(),
+        };
+        let outcome = crate::ingest::run(&ingest_args, coder.clone())?;
+        all_ok &= outcome.skipped_files == 0;
+        let s = outcome.summary;
+        if s.added + s.replaced > 0 {
+            writeln!(out, "{}", crate::ingest::summary_line(&outcome, &args.db))?;
+            let store = open_existing(&args.db)?;
+            let fresh: Vec<redline_store::alerts::Alert> =
+                redline_store::alerts::evaluate(&store, &rules, None, None)?
+                    .into_iter()
+                    .filter(|a| known.insert(key(a)))
+                    .collect();
+            if !fresh.is_empty() {
+                write_alerts_table(&fresh, 1, out)?;
+            }
+        }
+        out.flush()?;
+        if args.rounds != 0 && round >= args.rounds {
+            return Ok(all_ok);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(args.interval));
+    }
+}

@@ -927,3 +927,229 @@ fn a_bad_rule_file_names_its_line() {
         "{stderr}"
     );
 }
+
+fn export(db: &Path, args: &[&str]) -> String {
+    let out = run(redline().arg("export").arg("--db").arg(db).args(args));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn every_export_format_reads_back() {
+    let (_, db) = monitored_examples();
+    let dir = temp_dir("export");
+    let mentions_path = dir.join("mentions.tsv");
+    let gdelt = export(
+        db,
+        &[
+            "--format",
+            "gdelt",
+            "--mentions",
+            mentions_path.to_str().unwrap(),
+        ],
+    );
+    let events: Vec<Vec<&str>> = gdelt.lines().map(|l| l.split('\t').collect()).collect();
+    assert!(events.len() > 100);
+    let mut ids = std::collections::HashSet::new();
+    for row in &events {
+        assert_eq!(row.len(), 61, "{row:?}");
+        assert!(ids.insert(row[0]), "duplicate GLOBALEVENTID {}", row[0]);
+        assert!(row[1].is_empty() || row[1].len() == 8, "{row:?}");
+        assert!(row[29].parse::<u8>().is_ok_and(|q| (1..=4).contains(&q)));
+        assert!(row[30].parse::<f64>().is_ok());
+    }
+    let mentions_text = std::fs::read_to_string(&mentions_path).unwrap();
+    let mut per_event: std::collections::HashMap<&str, i64> = Default::default();
+    for line in mentions_text.lines() {
+        let row: Vec<&str> = line.split('\t').collect();
+        assert_eq!(row.len(), 16, "{row:?}");
+        assert!(
+            ids.contains(row[0]),
+            "mention of an unknown event {}",
+            row[0]
+        );
+        *per_event.entry(row[0]).or_default() += 1;
+    }
+    // NumMentions (column 32) is the number of rows in the mentions table.
+    for row in &events {
+        assert_eq!(
+            per_event.get(row[0]).copied(),
+            row[31].parse().ok(),
+            "{row:?}"
+        );
+    }
+
+    let icews = export(db, &["--format", "icews"]);
+    let mut lines = icews.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    assert_eq!(header.len(), 20);
+    assert_eq!(header[0], "Event ID");
+    assert_eq!(lines.clone().count(), events.len());
+    for line in lines {
+        let row: Vec<&str> = line.split('\t').collect();
+        assert_eq!(row.len(), 20, "{row:?}");
+        assert!(row[7].parse::<f64>().is_ok(), "{row:?}");
+    }
+
+    let plover = export(db, &["--format", "plover"]);
+    assert_eq!(plover.lines().count(), events.len());
+    for line in plover.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        for key in [
+            "id",
+            "date",
+            "event",
+            "actor1",
+            "actor1_code",
+            "cameo",
+            "text",
+            "story_id",
+        ] {
+            assert!(v.get(key).is_some(), "{key} missing in {line}");
+        }
+    }
+
+    let csv_text = export(db, &["--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    assert_eq!(reader.headers().unwrap().len(), 20);
+    let mut n_rows = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        assert_eq!(record.len(), 20);
+        assert!(record[12].parse::<i64>().unwrap() >= 1);
+        n_rows += 1;
+    }
+    assert_eq!(n_rows, events.len());
+
+    let jsonl = export(db, &["--format", "jsonl"]);
+    assert_eq!(jsonl.lines().count(), events.len());
+    for line in jsonl.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let mentions = v["mentions"].as_array().unwrap();
+        assert_eq!(
+            Some(mentions.len() as u64),
+            v["num_mentions"].as_u64(),
+            "{line}"
+        );
+        assert!(
+            mentions
+                .iter()
+                .all(|m| m["provenance"]["pattern"].is_string())
+        );
+    }
+}
+
+#[test]
+fn export_formats_are_pinned() {
+    let (_, db) = monitored_examples();
+    // DATEADDED (column 60) is the ingest time: masked.
+    let gdelt: String = export(db, &["--format", "gdelt", "--dyad", "PRK-RUS"])
+        .lines()
+        .map(|l| {
+            let mut row: Vec<&str> = l.split('\t').collect();
+            row[59] = "DATEADDED";
+            row.join("\t") + "\n"
+        })
+        .collect();
+    golden("export-prk-rus.gdelt.tsv", &gdelt);
+    golden(
+        "export-kor-prk.icews.tsv",
+        &export(db, &["--format", "icews", "--dyad", "KOR-PRK"]),
+    );
+    golden(
+        "export-prk-rus.plover.jsonl",
+        &export(
+            db,
+            &[
+                "--format",
+                "plover",
+                "--dyad",
+                "PRK-RUS",
+                "--from",
+                "2024-06-01",
+                "--to",
+                "2024-06-30",
+            ],
+        ),
+    );
+}
+
+#[test]
+fn blocs_put_north_korea_with_russia() {
+    let (_, db) = monitored_examples();
+    let out = run(redline().args(["blocs", "--db"]).arg(db));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    golden(
+        "blocs-examples.txt",
+        &String::from_utf8(out.stdout).unwrap(),
+    );
+    let out = run(redline()
+        .args(["blocs", "--format", "json", "--db"])
+        .arg(db));
+    let periods: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let periods = periods.as_array().unwrap();
+    let with_russia = periods
+        .iter()
+        .filter(|p| {
+            p["countries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["country"] == "PRK" && c["bloc"] == "RUS")
+        })
+        .count();
+    assert!(
+        with_russia * 4 >= periods.len() * 3,
+        "{with_russia} of {}",
+        periods.len()
+    );
+}
+
+#[test]
+fn a_feed_is_ingested_and_watch_adds_only_what_is_new() {
+    let dir = temp_dir("watch");
+    let feeds = dir.join("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(
+        feeds.join("wire.rss"),
+        r#"<rss version="2.0"><channel><title>Wire</title>
+<item><title>Treaty</title><guid>w1</guid><link>https://wire.example/1</link><pubDate>Fri, 21 Jun 2024 08:00:00 GMT</pubDate>
+<description>Russia and North Korea signed a defence treaty on Wednesday.</description></item>
+<item><title>Balloons</title><guid>w2</guid><link>https://wire.example/2</link><pubDate>Sat, 29 Jun 2024 08:00:00 GMT</pubDate>
+<description>South Korea condemned North Korea on Friday over the balloons.</description></item>
+</channel></rss>"#,
+    )
+    .unwrap();
+    let db = dir.join("w.db");
+    let out = run(redline()
+        .arg("watch")
+        .arg(&feeds)
+        .args(["--interval", "0", "--rounds", "2", "--db"])
+        .arg(&db));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The first poll stores both items; the second finds nothing new and prints nothing.
+    assert_eq!(stdout.matches("ingested").count(), 1, "{stdout}");
+    assert!(stdout.contains("2 new"), "{stdout}");
+    assert!(stdout.contains("military-cooperation"), "{stdout}");
+    let store = redline_store::Store::open(&db).unwrap();
+    assert_eq!(store.counts().unwrap().documents, 2);
+    let events = redline_store::export::events(&store, &Default::default()).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.url.as_deref() == Some("https://wire.example/1"))
+    );
+}

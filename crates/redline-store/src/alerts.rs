@@ -353,11 +353,15 @@ pub fn evaluate(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Vec<Alert>, StoreError> {
-    let (first, last): (Option<i64>, Option<i64>) = store.conn().query_row(
-        "SELECT min(day), max(day) FROM events WHERE day IS NOT NULL",
+    // Two queries, each answered from an end of the day index.
+    let first: Option<i64> = store.conn().query_row(
+        "SELECT min(day) FROM events WHERE day IS NOT NULL",
         [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| r.get(0),
     )?;
+    let last: Option<i64> = store
+        .conn()
+        .query_row("SELECT max(day) FROM events", [], |r| r.get(0))?;
     let (Some(first), Some(last)) = (first, last) else {
         return Ok(Vec::new());
     };

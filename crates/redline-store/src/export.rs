@@ -94,6 +94,10 @@ pub struct EventRow {
     pub plover_event: Option<String>,
     /// PLOVER mode.
     pub plover_mode: Option<String>,
+    /// The first mention's source phrase.
+    pub source_text: String,
+    /// Its target phrase.
+    pub target_text: Option<String>,
 }
 
 /// The sentence text of mention alias `m` (offsets are bytes, so the slice is taken on a blob).
@@ -106,7 +110,9 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
     let sql = format!(
         "SELECT e.event_key, e.day, e.source, e.target, e.cameo, e.quad_class, e.goldstein,
                 e.modality, e.n_mentions, e.n_sources, e.n_documents, e.added_at,
-                d.id, d.url, d.source, m.sentence_index, {SENTENCE_SQL}, m.plover_event, m.plover_mode
+                d.id, d.url, d.source, m.sentence_index, {SENTENCE_SQL}, m.plover_event, m.plover_mode,
+                CAST(substr(CAST(d.text AS BLOB), m.source_start + 1, m.source_end - m.source_start) AS TEXT),
+                CAST(substr(CAST(d.text AS BLOB), m.target_start + 1, m.target_end - m.target_start) AS TEXT)
          FROM events e
          JOIN mentions m ON m.mention_key =
              (SELECT min(mention_key) FROM mentions WHERE event_key = e.event_key)
@@ -138,6 +144,8 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
             sentence: r.get(16)?,
             plover_event: r.get(17)?,
             plover_mode: r.get(18)?,
+            source_text: r.get(19)?,
+            target_text: r.get(20)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -129,8 +129,9 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// Writes the fixture of a schema version from the same documents (run with
-/// `REDLINE_WRITE_FIXTURES=1` when a version is released; never overwrites silently otherwise).
+/// Writes the fixture of the current schema version (run with `REDLINE_WRITE_FIXTURES=1` when a
+/// version is released, and commit the new file only). Version 1's was written through
+/// `raw_insert_v1`, version 2's through `write_batch` at the time.
 fn write_fixture(version: i64, path: &Path) {
     let _ = std::fs::remove_file(path);
     let mut store = Store::open_at_version(path, version).unwrap();
@@ -168,7 +169,8 @@ fn write_fixture(version: i64, path: &Path) {
 fn every_released_schema_version_opens_and_migrates() {
     for version in 1..=SCHEMA_VERSION {
         let fixture = fixtures().join(format!("v{version}.db"));
-        if std::env::var_os("REDLINE_WRITE_FIXTURES").is_some() {
+        // Released fixtures are frozen; only the current version's is (re)written on request.
+        if version == SCHEMA_VERSION && std::env::var_os("REDLINE_WRITE_FIXTURES").is_some() {
             write_fixture(version, &fixture);
         }
         assert!(fixture.is_file(), "missing fixture {}", fixture.display());
@@ -192,5 +194,78 @@ fn every_released_schema_version_opens_and_migrates() {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
         }
+    }
+}
+
+#[test]
+fn the_report_reads_the_same_totals_from_months_and_days() {
+    let mut store = Store::open_in_memory().unwrap();
+    let texts = [
+        (
+            "m1",
+            "North Korea fired missiles toward South Korea on Monday.",
+            day(2024, 1, 29),
+        ),
+        (
+            "m2",
+            "South Korea condemned North Korea on Tuesday.",
+            day(2024, 2, 6),
+        ),
+        (
+            "m3",
+            "Russia and North Korea signed a defence treaty on Wednesday.",
+            day(2024, 2, 29),
+        ),
+        (
+            "m4",
+            "North Korea threatened South Korea on Friday.",
+            day(2024, 3, 1),
+        ),
+        (
+            "m5",
+            "Russia praised North Korea on Monday.",
+            day(2024, 4, 15),
+        ),
+    ];
+    let docs: Vec<(Doc, &str)> = texts
+        .iter()
+        .map(|(id, text, published)| (doc(id, text, *published), "s.example"))
+        .collect();
+    ingest(&mut store, &docs);
+    // Every range, whole months or not, against the events themselves.
+    let all = redline_store::export::events(
+        &store,
+        &redline_store::export::Filter {
+            asserted_only: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let first = NaiveDate::from_ymd_opt(2024, 1, 20).unwrap();
+    for (from_offset, to_offset) in [(0, 90), (5, 40), (12, 12), (11, 60), (0, 30)] {
+        let from = first + chrono::Duration::days(from_offset);
+        let to = first + chrono::Duration::days(to_offset);
+        let r = redline_store::report::report(
+            &store,
+            &redline_store::report::ReportQuery {
+                from: Some(from),
+                to: Some(to),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let got: i64 = r.dyads.iter().map(|(_, t)| t.total()).sum();
+        let expected = all
+            .iter()
+            .filter(|e| e.date.is_some_and(|d| d >= from && d <= to))
+            .filter(|e| {
+                let (a, b) = (
+                    redline_store::country(&e.source),
+                    e.target.as_deref().and_then(redline_store::country),
+                );
+                a.is_some() && b.is_some() && a != b
+            })
+            .count() as i64;
+        assert_eq!(got, expected, "{from}..{to}");
     }
 }

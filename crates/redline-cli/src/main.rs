@@ -95,6 +95,10 @@ struct CodeArgs {
     /// the embedded ones.
     #[arg(long = "dict")]
     dicts: Vec<PathBuf>,
+    /// Fall back on the built-in dependency parser where the shallow searches find no source
+    /// or target (off by default; see the README's Syntax section).
+    #[arg(long)]
+    syntax: bool,
 }
 
 fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -182,11 +186,19 @@ fn code(args: CodeArgs) -> Result<bool> {
     for d in diags.iter().filter(|d| d.severity == Severity::Error) {
         eprintln!("redline: {d}");
     }
+    let syntax = if args.syntax {
+        Some(Arc::new(
+            redline::syntax::SyntaxModel::embedded().context("the embedded syntax model")?,
+        ))
+    } else {
+        None
+    };
     let config = Config {
         goldstein: match args.goldstein {
             Scale::Gdelt => GoldsteinScale::Gdelt,
             Scale::Schrodt => GoldsteinScale::Schrodt,
         },
+        syntax,
     };
     let coder = Coder::new(Arc::new(dicts), config);
     let stdout = std::io::stdout();

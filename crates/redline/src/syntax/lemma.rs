@@ -53,8 +53,11 @@ const MAX_SUFFIX: usize = 4;
 /// The lemmatiser's model.
 #[derive(Debug, Clone, Default)]
 pub struct LemmaModel {
-    /// `form TAB xpos` -> lemma, where the rules are wrong.
+    /// `form TAB xpos` -> lemma, where the steps below are wrong.
     exceptions: HashMap<String, String>,
+    /// Training forms that always had the same lemma, whatever their tag: these stay right
+    /// when the tagger is wrong (`Pizza` tagged NN instead of NNP keeps its capital).
+    form_lemmas: HashMap<String, String>,
     /// `xpos TAB suffix` -> the most frequent edit script.
     rules: HashMap<String, EditScript>,
     /// Tags whose lemmas keep the form's capitals (`NNP`: `Venus`); others are lower-cased
@@ -78,6 +81,9 @@ impl LemmaModel {
     }
 
     fn lemma_without_exceptions(&self, form: &str, xpos: &str) -> String {
+        if let Some(lemma) = self.form_lemmas.get(form) {
+            return lemma.clone();
+        }
         if matches!(xpos, "VBD" | "VBN" | "VBG" | "VBZ" | "NNS") {
             let (verb, noun) = self.lexicon.lemmas(&form.to_lowercase());
             let found = if xpos == "NNS" { noun } else { verb };
@@ -138,6 +144,7 @@ impl LemmaModel {
         case_keeping_tags.sort();
         let mut model = LemmaModel {
             exceptions: HashMap::new(),
+            form_lemmas: HashMap::new(),
             rules: HashMap::new(),
             case_keeping_tags,
             lexicon,
@@ -177,6 +184,17 @@ impl LemmaModel {
                 model.rules.insert(key, script);
             }
         }
+        let mut by_form: HashMap<&str, Option<&str>> = HashMap::new();
+        for w in sentences.iter().flat_map(|s| &s.words) {
+            let entry = by_form.entry(&w.form).or_insert(Some(&w.lemma));
+            if *entry != Some(w.lemma.as_str()) {
+                *entry = None;
+            }
+        }
+        model.form_lemmas = by_form
+            .into_iter()
+            .filter_map(|(form, lemma)| Some((form.to_string(), lemma?.to_string())))
+            .collect();
         for (key, counts) in lemma_counts {
             let (lemma, _) = counts
                 .into_iter()
@@ -202,6 +220,13 @@ impl LemmaModel {
             w.str(key);
             w.str(lemma);
         }
+        let mut form_lemmas: Vec<_> = self.form_lemmas.iter().collect();
+        form_lemmas.sort();
+        w.u32(form_lemmas.len() as u32);
+        for (form, lemma) in form_lemmas {
+            w.str(form);
+            w.str(lemma);
+        }
         let mut rules: Vec<_> = self.rules.iter().collect();
         rules.sort_by(|a, b| a.0.cmp(b.0));
         w.u32(rules.len() as u32);
@@ -223,6 +248,11 @@ impl LemmaModel {
         for _ in 0..n {
             exceptions.insert(r.str("exception key")?, r.str("exception lemma")?);
         }
+        let n = r.u32("form lemma count")? as usize;
+        let mut form_lemmas = HashMap::with_capacity(n);
+        for _ in 0..n {
+            form_lemmas.insert(r.str("form")?, r.str("form lemma")?);
+        }
         let n = r.u32("rule count")? as usize;
         let mut rules = HashMap::with_capacity(n);
         for _ in 0..n {
@@ -233,6 +263,7 @@ impl LemmaModel {
         }
         Ok(LemmaModel {
             exceptions,
+            form_lemmas,
             rules,
             case_keeping_tags,
             lexicon,

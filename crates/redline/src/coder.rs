@@ -940,8 +940,12 @@ impl Coder {
                 .filter(|&k| {
                     tree[k].head == Some(head)
                         && matches!(tree[k].relation.as_str(), "obj" | "iobj" | "obl")
-                        && !(k > 0
-                            && LOCATIVES.contains(&tokens[k.saturating_sub(1)].norm.as_str()))
+                        // Places: "in Myanmar's Rakhine State" is where, not whom.
+                        && !(0..tree.len()).any(|c| {
+                            tree[c].head == Some(k)
+                                && tree[c].relation == "case"
+                                && LOCATIVES.contains(&tokens[c].norm.as_str())
+                        })
                 })
                 .filter_map(|k| mention_for(tree, mentions, k))
                 .find(|&k| !sources.contains(&k));
@@ -1138,8 +1142,9 @@ fn dependency_subject(tree: &[Dependency], head: usize) -> Option<usize> {
     None
 }
 
-/// The mention that holds token `k`, or else the mention whose last word attaches to `k`
-/// within two steps ("the leader of Sylvania": `leader` -> `Sylvania`).
+/// The mention that holds token `k`, or else a mention that modifies `k` as a name does
+/// (`compound`, `flat`, `nmod:poss`, `appos`: "Sylvania's army", "the minister, Kim"). Plain
+/// `nmod` is not followed: in "a car bomb in Kyiv killed" Kyiv is not the killer.
 fn mention_for(tree: &[Dependency], mentions: &[Mention], k: usize) -> Option<usize> {
     if let Some(m) = mentions
         .iter()
@@ -1148,15 +1153,14 @@ fn mention_for(tree: &[Dependency], mentions: &[Mention], k: usize) -> Option<us
         return Some(m);
     }
     mentions.iter().position(|m| {
-        let mut t = m.end_token.saturating_sub(1);
-        for _ in 0..2 {
-            match tree.get(t).and_then(|d| d.head) {
-                Some(up) if up == k => return true,
-                Some(up) => t = up,
-                None => return false,
-            }
-        }
-        false
+        let last = m.end_token.saturating_sub(1);
+        tree.get(last).is_some_and(|d| {
+            d.head == Some(k)
+                && matches!(
+                    d.relation.as_str(),
+                    "compound" | "flat" | "nmod:poss" | "appos"
+                )
+        })
     })
 }
 

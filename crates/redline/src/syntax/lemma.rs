@@ -153,9 +153,17 @@ impl LemmaModel {
         let mut lemma_counts: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for w in sentences.iter().flat_map(|s| &s.words) {
             let lower = w.form.to_lowercase();
-            let script = EditScript::between(model.cased(&w.form, &lower, &w.xpos), &w.lemma);
+            let base = model.cased(&w.form, &lower, &w.xpos);
+            let script = EditScript::between(base, &w.lemma);
+            // A script that rewrites the whole word (`best` -> `good`, `usb` -> `USB`) is a
+            // fact about that word, not about its suffix: it goes to the exceptions only.
+            let whole_word = usize::from(script.strip) >= base.chars().count()
+                || script.append.chars().any(char::is_uppercase);
             let chars: Vec<usize> = lower.char_indices().map(|(i, _)| i).collect();
             for k in 0..=MAX_SUFFIX.min(chars.len()) {
+                if whole_word {
+                    break;
+                }
                 let suffix = &lower[if k == 0 {
                     lower.len()
                 } else {

@@ -1,11 +1,14 @@
-//! The lemmatiser: treebank exceptions, the embedded lemma table, then suffix rules.
+//! The lemmatiser: treebank exceptions, forms with one lemma, the embedded lemma table, then
+//! suffix rules.
 //!
-//! A lemma is predicted from the form and its predicted XPOS in three steps: a form-and-tag pair
-//! the rules get wrong in training is looked up (`n't`/RB -> `not`, `'s`/VBZ -> `be`); an
-//! inflected verb or plural noun unseen in training is looked up in the embedded lemma table
-//! (`text::Lemmatizer`, derived from lemminflect); everything else takes the edit script (strip
-//! so many characters, append a string, lower-case or not) learned for the longest suffix of the
-//! form seen with that tag in training.
+//! A lemma is predicted from the form and its predicted XPOS in four steps: a form-and-tag pair
+//! the later steps get wrong in training is looked up (`n't`/RB -> `not`, `'s`/VBZ -> `be`); a
+//! training form that always had the same lemma takes it, whatever its tag (so a tagging error
+//! does not change `Pizza`'s lemma); an inflected verb or plural noun unseen in training is looked
+//! up in the embedded lemma table (`text::Lemmatizer`, derived from lemminflect); everything else
+//! takes the edit script (strip so many characters, append a string) learned for the longest
+//! suffix of the form seen with that tag in training. Capitals are kept only for tags whose
+//! training lemmas keep them (`NNP`: `Venus`; `NN`: `Laughter` -> `laughter`).
 
 use std::collections::HashMap;
 

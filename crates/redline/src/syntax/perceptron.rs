@@ -324,55 +324,6 @@ impl Weights {
         }
     }
 
-    /// The slots of those `features` that have weights, for [`Weights::score_probed`]: one
-    /// lookup serves several scorings of the same features.
-    pub fn probe(&self, features: &[u32], found: &mut Vec<u64>) {
-        found.clear();
-        if self.slots.is_empty() {
-            return;
-        }
-        let mask = self.slots.len() - 1;
-        let mut first_probe = [0u64; PROBE_BATCH];
-        for batch in features.chunks(PROBE_BATCH) {
-            for (probe, f) in first_probe.iter_mut().zip(batch) {
-                *probe = self.slots[(*f).max(1) as usize & mask];
-            }
-            for (probe, f) in first_probe.iter().zip(batch) {
-                let key = (*f).max(1);
-                let mut slot = *probe;
-                let mut i = key as usize & mask;
-                while slot != 0 && (slot >> 32) as u32 != key {
-                    i = (i + 1) & mask;
-                    slot = self.slots[i];
-                }
-                if slot != 0 {
-                    found.push(slot);
-                }
-            }
-        }
-    }
-
-    /// Adds the weights of the classes `classes` of probed features into
-    /// `scores[class - classes.start]`. Cells are sorted by class, so a range at the start of
-    /// the classes reads only the cells it needs.
-    #[inline]
-    pub fn score_probed(&self, found: &[u64], classes: std::ops::Range<usize>, scores: &mut [f32]) {
-        let (lo, hi) = (classes.start as u32, classes.end as u32);
-        for &slot in found {
-            for &cell in self.row(slot) {
-                let class = cell >> 16;
-                if class >= hi {
-                    break;
-                }
-                if class >= lo
-                    && let Some(score) = scores.get_mut((class - lo) as usize)
-                {
-                    *score += f32::from(cell as u16 as i16);
-                }
-            }
-        }
-    }
-
     /// Writes the weights.
     ///
     /// The scale, then per feature: the key (4 bytes), the number of cells (1 byte), then per

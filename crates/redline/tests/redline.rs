@@ -357,3 +357,37 @@ fn the_leaders_the_brief_names_resolve_on_the_seed_date() {
         .collect();
     assert_eq!(codes, ["PRKGOV", "RUSGOV", "CHNGOV", "UKRGOV"]);
 }
+
+/// With `Config::syntax`, a conjoined verb far from its subject still gets it from the parse
+/// ("X admitted ... and later apologised to Y"); without it, the shallow search finds no source
+/// in the second clause and the apology is lost.
+#[test]
+fn the_parser_fallback_finds_the_subject_of_a_conjoined_verb() {
+    let text = "Turkey admitted the mistake on Tuesday and later apologised to Greece.";
+    let doc = Doc::new("conj", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let codes = |coder: &Coder| -> Vec<(String, String, String)> {
+        coder
+            .code(&doc)
+            .iter()
+            .map(|e| {
+                (
+                    e.source.code.to_string(),
+                    e.target.as_ref().map_or("-".into(), |t| t.code.to_string()),
+                    e.code.to_string(),
+                )
+            })
+            .collect()
+    };
+    let apology = ("TUR".to_string(), "GRC".to_string(), "055".to_string());
+    assert!(!codes(embedded_coder()).contains(&apology));
+    let config = Config {
+        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
+        ..Config::default()
+    };
+    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    assert!(
+        codes(&with_parse).contains(&apology),
+        "{:?}",
+        codes(&with_parse)
+    );
+}

@@ -1,11 +1,14 @@
-//! The lemmatiser: treebank exceptions, the embedded lemma table, then suffix rules.
+//! The lemmatiser: treebank exceptions, forms with one lemma, the embedded lemma table, then
+//! suffix rules.
 //!
-//! A lemma is predicted from the form and its predicted XPOS in three steps: a form-and-tag pair
-//! the rules get wrong in training is looked up (`n't`/RB -> `not`, `'s`/VBZ -> `be`); an
-//! inflected verb or plural noun unseen in training is looked up in the embedded lemma table
-//! (`text::Lemmatizer`, derived from lemminflect); everything else takes the edit script (strip
-//! so many characters, append a string, lower-case or not) learned for the longest suffix of the
-//! form seen with that tag in training.
+//! A lemma is predicted from the form and its predicted XPOS in four steps: a form-and-tag pair
+//! the later steps get wrong in training is looked up (`n't`/RB -> `not`, `'s`/VBZ -> `be`); a
+//! training form that always had the same lemma takes it, whatever its tag (so a tagging error
+//! does not change `Pizza`'s lemma); an inflected verb or plural noun unseen in training is looked
+//! up in the embedded lemma table (`text::Lemmatizer`, derived from lemminflect); everything else
+//! takes the edit script (strip so many characters, append a string) learned for the longest
+//! suffix of the form seen with that tag in training. Capitals are kept only for tags whose
+//! training lemmas keep them (`NNP`: `Venus`; `NN`: `Laughter` -> `laughter`).
 
 use std::collections::HashMap;
 
@@ -53,8 +56,11 @@ const MAX_SUFFIX: usize = 4;
 /// The lemmatiser's model.
 #[derive(Debug, Clone, Default)]
 pub struct LemmaModel {
-    /// `form TAB xpos` -> lemma, where the rules are wrong.
+    /// `form TAB xpos` -> lemma, where the steps below are wrong.
     exceptions: HashMap<String, String>,
+    /// Training forms that always had the same lemma, whatever their tag: these stay right
+    /// when the tagger is wrong (`Pizza` tagged NN instead of NNP keeps its capital).
+    form_lemmas: HashMap<String, String>,
     /// `xpos TAB suffix` -> the most frequent edit script.
     rules: HashMap<String, EditScript>,
     /// Tags whose lemmas keep the form's capitals (`NNP`: `Venus`); others are lower-cased
@@ -78,6 +84,9 @@ impl LemmaModel {
     }
 
     fn lemma_without_exceptions(&self, form: &str, xpos: &str) -> String {
+        if let Some(lemma) = self.form_lemmas.get(form) {
+            return lemma.clone();
+        }
         if matches!(xpos, "VBD" | "VBN" | "VBG" | "VBZ" | "NNS") {
             let (verb, noun) = self.lexicon.lemmas(&form.to_lowercase());
             let found = if xpos == "NNS" { noun } else { verb };
@@ -138,6 +147,7 @@ impl LemmaModel {
         case_keeping_tags.sort();
         let mut model = LemmaModel {
             exceptions: HashMap::new(),
+            form_lemmas: HashMap::new(),
             rules: HashMap::new(),
             case_keeping_tags,
             lexicon,
@@ -146,9 +156,17 @@ impl LemmaModel {
         let mut lemma_counts: HashMap<String, HashMap<String, usize>> = HashMap::new();
         for w in sentences.iter().flat_map(|s| &s.words) {
             let lower = w.form.to_lowercase();
-            let script = EditScript::between(model.cased(&w.form, &lower, &w.xpos), &w.lemma);
+            let base = model.cased(&w.form, &lower, &w.xpos);
+            let script = EditScript::between(base, &w.lemma);
+            // A script that rewrites the whole word (`best` -> `good`, `usb` -> `USB`) is a
+            // fact about that word, not about its suffix: it goes to the exceptions only.
+            let whole_word = usize::from(script.strip) >= base.chars().count()
+                || script.append.chars().any(char::is_uppercase);
             let chars: Vec<usize> = lower.char_indices().map(|(i, _)| i).collect();
             for k in 0..=MAX_SUFFIX.min(chars.len()) {
+                if whole_word {
+                    break;
+                }
                 let suffix = &lower[if k == 0 {
                     lower.len()
                 } else {
@@ -177,6 +195,17 @@ impl LemmaModel {
                 model.rules.insert(key, script);
             }
         }
+        let mut by_form: HashMap<&str, Option<&str>> = HashMap::new();
+        for w in sentences.iter().flat_map(|s| &s.words) {
+            let entry = by_form.entry(&w.form).or_insert(Some(&w.lemma));
+            if *entry != Some(w.lemma.as_str()) {
+                *entry = None;
+            }
+        }
+        model.form_lemmas = by_form
+            .into_iter()
+            .filter_map(|(form, lemma)| Some((form.to_string(), lemma?.to_string())))
+            .collect();
         for (key, counts) in lemma_counts {
             let (lemma, _) = counts
                 .into_iter()
@@ -202,6 +231,13 @@ impl LemmaModel {
             w.str(key);
             w.str(lemma);
         }
+        let mut form_lemmas: Vec<_> = self.form_lemmas.iter().collect();
+        form_lemmas.sort();
+        w.u32(form_lemmas.len() as u32);
+        for (form, lemma) in form_lemmas {
+            w.str(form);
+            w.str(lemma);
+        }
         let mut rules: Vec<_> = self.rules.iter().collect();
         rules.sort_by(|a, b| a.0.cmp(b.0));
         w.u32(rules.len() as u32);
@@ -223,6 +259,11 @@ impl LemmaModel {
         for _ in 0..n {
             exceptions.insert(r.str("exception key")?, r.str("exception lemma")?);
         }
+        let n = r.u32("form lemma count")? as usize;
+        let mut form_lemmas = HashMap::with_capacity(n);
+        for _ in 0..n {
+            form_lemmas.insert(r.str("form")?, r.str("form lemma")?);
+        }
         let n = r.u32("rule count")? as usize;
         let mut rules = HashMap::with_capacity(n);
         for _ in 0..n {
@@ -233,6 +274,7 @@ impl LemmaModel {
         }
         Ok(LemmaModel {
             exceptions,
+            form_lemmas,
             rules,
             case_keeping_tags,
             lexicon,

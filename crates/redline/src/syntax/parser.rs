@@ -9,7 +9,8 @@
 //! label sets, plus the second stack word. Training explores: after the first epoch the parser
 //! follows its own prediction nine times in ten, and the oracle says which transitions are still
 //! best from wherever it went, so the model learns to recover from its own mistakes.
-//! Non-projective training trees (about 5% of EWT) are skipped, as arc-eager cannot build them.
+//! Non-projective training trees (288 of EWT's 12,544 sentences) are skipped, as arc-eager
+//! cannot build them.
 
 use super::SyntaxError;
 use super::model::{ByteReader, ByteWriter};

@@ -144,21 +144,33 @@ impl TrainingWeights {
         let step = f64::from(self.step.max(1));
         let mut keys: Vec<u32> = self.rows.keys().copied().collect();
         keys.sort_unstable();
-        let mut weights = Weights::with_rows(self.n_classes, keys.len());
-        for key in keys {
-            let mut cells: Vec<(u16, f32)> = self.rows[&key]
-                .iter()
-                .map(|c| {
-                    let total = c.total + f64::from(self.step - c.stamp) * f64::from(c.weight);
-                    (c.class, (total / step) as f32)
-                })
-                .filter(|(_, w)| w.abs() >= min_abs)
-                .collect();
-            if cells.is_empty() {
-                continue;
-            }
-            cells.sort_unstable_by_key(|c| c.0);
-            weights.push_row(key, &cells);
+        let averaged: Vec<(u32, Vec<(u16, f32)>)> = keys
+            .into_iter()
+            .map(|key| {
+                let mut cells: Vec<(u16, f32)> = self.rows[&key]
+                    .iter()
+                    .map(|c| {
+                        let total = c.total + f64::from(self.step - c.stamp) * f64::from(c.weight);
+                        (c.class, (total / step) as f32)
+                    })
+                    .filter(|(_, w)| w.abs() >= min_abs)
+                    .collect();
+                cells.sort_unstable_by_key(|c| c.0);
+                (key, cells)
+            })
+            .filter(|(_, cells)| !cells.is_empty())
+            .collect();
+        let max_abs = averaged
+            .iter()
+            .flat_map(|(_, cells)| cells.iter().map(|c| c.1.abs()))
+            .fold(0f32, f32::max);
+        let mut weights =
+            Weights::with_rows(self.n_classes, averaged.len(), Weights::scale_for(max_abs));
+        let mut quantised = Vec::new();
+        for (key, cells) in averaged {
+            quantised.clear();
+            quantised.extend(cells.iter().map(|&(class, v)| (class, weights.quantise(v))));
+            weights.push_row(key, &quantised);
         }
         weights
     }
@@ -168,66 +180,51 @@ impl TrainingWeights {
 /// cells.
 ///
 /// A slot is one `u64`: the feature's key in the high 32 bits, the start of its run in the next
-/// 24 and the run's length in the low 8, so a lookup touches one slot and one run of cells, two
-/// cache misses at most (hashbrown's control bytes, buckets and two parallel arrays cost four,
-/// and the parser spends most of its time there).
+/// 24 and the run's length in the low 8. A cell is one `u32`: the class in the high 16 bits and
+/// the weight, quantised to 16 bits against the largest magnitude, in the low 16. Scores are
+/// therefore in units of [`Weights::scale`], which changes no decision (only the argmax is
+/// used). Scoring probes every feature's slot before reading any cells, so that the cache
+/// misses, where the parser spends most of its time, overlap instead of following each other.
 #[derive(Debug, Default, Clone)]
 pub struct Weights {
     n_classes: usize,
+    scale: f32,
     slots: Vec<u64>,
-    cells: Vec<WeightCell>,
-    n_rows: usize,
+    cells: Vec<u32>,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
-struct WeightCell {
-    class: u32,
-    value: f32,
-}
+/// At most this many features are probed at once.
+const PROBE_BATCH: usize = 128;
 
 impl Weights {
-    fn with_rows(n_classes: usize, n_rows: usize) -> Weights {
+    fn with_rows(n_classes: usize, n_rows: usize, scale: f32) -> Weights {
         // At most half full, so that probes stay short.
         let size = (n_rows * 2).next_power_of_two().max(16);
         Weights {
             n_classes,
+            scale,
             slots: vec![0; size],
             cells: Vec::with_capacity(n_rows * 3),
-            n_rows: 0,
         }
     }
 
-    #[inline]
-    fn find(&self, key: u32) -> Option<u64> {
-        let mask = self.slots.len().wrapping_sub(1);
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mut i = key as usize & mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
-                return None;
-            }
-            if (slot >> 32) as u32 == key {
-                return Some(slot);
-            }
-            i = (i + 1) & mask;
-        }
+    /// The scale for a largest weight magnitude.
+    fn scale_for(max_abs: f32) -> f32 {
+        max_abs.max(1e-6) / 32767.0
     }
 
-    fn push_row(&mut self, key: u32, cells: &[(u16, f32)]) {
+    fn push_row(&mut self, key: u32, cells: &[(u16, i16)]) {
         let key = key.max(1);
         let start = self.cells.len();
         assert!(
             start < 1 << 24 && cells.len() < 256,
             "weight table too large"
         );
-        self.cells
-            .extend(cells.iter().map(|&(class, value)| WeightCell {
-                class: u32::from(class),
-                value,
-            }));
+        self.cells.extend(
+            cells
+                .iter()
+                .map(|&(class, q)| (u32::from(class) << 16) | u32::from(q as u16)),
+        );
         let slot = (u64::from(key) << 32) | ((start as u64) << 8) | cells.len() as u64;
         let mask = self.slots.len() - 1;
         let mut i = key as usize & mask;
@@ -235,12 +232,20 @@ impl Weights {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
-        self.n_rows += 1;
+    }
+
+    fn quantise(&self, value: f32) -> i16 {
+        (value / self.scale).round().clamp(-32767.0, 32767.0) as i16
     }
 
     /// The number of classes.
     pub fn n_classes(&self) -> usize {
         self.n_classes
+    }
+
+    /// The unit of the scores [`Weights::score`] adds.
+    pub fn scale(&self) -> f32 {
+        self.scale
     }
 
     /// The number of stored (feature, class) weights.
@@ -253,21 +258,30 @@ impl Weights {
         self.cells.is_empty()
     }
 
-    /// A copy without the weights smaller than `min_abs` in magnitude.
-    pub fn pruned(&self, min_abs: f32) -> Weights {
+    fn rows_in_order(&self) -> Vec<u64> {
         let mut rows: Vec<u64> = self.slots.iter().copied().filter(|&s| s != 0).collect();
         rows.sort_unstable_by_key(|s| (s >> 8) & 0xFF_FFFF);
-        let mut out = Weights::with_rows(self.n_classes, rows.len());
+        rows
+    }
+
+    fn row(&self, slot: u64) -> &[u32] {
+        let start = ((slot >> 8) & 0xFF_FFFF) as usize;
+        let len = (slot & 0xFF) as usize;
+        &self.cells[start..start + len]
+    }
+
+    /// A copy without the weights smaller than `min_abs` in magnitude.
+    pub fn pruned(&self, min_abs: f32) -> Weights {
+        let rows = self.rows_in_order();
+        let mut out = Weights::with_rows(self.n_classes, rows.len(), self.scale);
         let mut cells = Vec::new();
         for slot in rows {
-            let start = ((slot >> 8) & 0xFF_FFFF) as usize;
-            let len = (slot & 0xFF) as usize;
             cells.clear();
             cells.extend(
-                self.cells[start..start + len]
+                self.row(slot)
                     .iter()
-                    .filter(|c| c.value.abs() >= min_abs)
-                    .map(|c| (c.class as u16, c.value)),
+                    .map(|&c| ((c >> 16) as u16, c as u16 as i16))
+                    .filter(|&(_, q)| f32::from(q).abs() * self.scale >= min_abs),
             );
             if !cells.is_empty() {
                 out.push_row((slot >> 32) as u32, &cells);
@@ -276,46 +290,56 @@ impl Weights {
         out
     }
 
-    /// Adds the weights of `features` into `scores` (one slot per class).
+    /// Adds the weights of `features` into `scores` (one slot per class), in units of
+    /// [`Weights::scale`].
     #[inline]
     pub fn score(&self, features: &[u32], scores: &mut [f32]) {
-        for f in features {
-            if let Some(slot) = self.find((*f).max(1)) {
-                let start = ((slot >> 8) & 0xFF_FFFF) as usize;
-                let len = (slot & 0xFF) as usize;
-                for cell in &self.cells[start..start + len] {
-                    if let Some(score) = scores.get_mut(cell.class as usize) {
-                        *score += cell.value;
+        if self.slots.is_empty() {
+            return;
+        }
+        let mask = self.slots.len() - 1;
+        let mut first_probe = [0u64; PROBE_BATCH];
+        for batch in features.chunks(PROBE_BATCH) {
+            // Independent loads first: the processor overlaps their cache misses.
+            for (probe, f) in first_probe.iter_mut().zip(batch) {
+                *probe = self.slots[(*f).max(1) as usize & mask];
+            }
+            for (probe, f) in first_probe.iter().zip(batch) {
+                let key = (*f).max(1);
+                let mut slot = *probe;
+                let mut i = key as usize & mask;
+                while slot != 0 && (slot >> 32) as u32 != key {
+                    i = (i + 1) & mask;
+                    slot = self.slots[i];
+                }
+                if slot == 0 {
+                    continue;
+                }
+                for &cell in self.row(slot) {
+                    if let Some(score) = scores.get_mut((cell >> 16) as usize) {
+                        *score += f32::from(cell as u16 as i16);
                     }
                 }
             }
         }
     }
 
-    /// Writes the weights, quantised to 16 bits against the largest magnitude.
+    /// Writes the weights.
     ///
-    /// Per feature: the key (4 bytes), the number of cells (1 byte), then per cell the class
-    /// (1 byte) and the weight (2 bytes).
+    /// The scale, then per feature: the key (4 bytes), the number of cells (1 byte), then per
+    /// cell the class (1 byte) and the quantised weight (2 bytes).
     pub fn write(&self, w: &mut ByteWriter) {
-        let max = self
-            .cells
-            .iter()
-            .fold(0f32, |m, c| m.max(c.value.abs()))
-            .max(1e-6);
-        let scale = max / 32767.0;
         w.u32(self.n_classes as u32);
-        w.f32(scale);
-        let mut rows: Vec<u64> = self.slots.iter().copied().filter(|&s| s != 0).collect();
-        rows.sort_unstable_by_key(|s| (s >> 8) & 0xFF_FFFF);
+        w.f32(self.scale);
+        let rows = self.rows_in_order();
         w.u32(rows.len() as u32);
         for slot in rows {
-            let start = ((slot >> 8) & 0xFF_FFFF) as usize;
-            let len = (slot & 0xFF) as usize;
+            let cells = self.row(slot);
             w.u32((slot >> 32) as u32);
-            w.u8(len as u8);
-            for cell in &self.cells[start..start + len] {
-                w.u8(cell.class as u8);
-                w.u16((cell.value / scale).round() as i16 as u16);
+            w.u8(cells.len() as u8);
+            for &cell in cells {
+                w.u8((cell >> 16) as u8);
+                w.u16(cell as u16);
             }
         }
     }
@@ -328,7 +352,7 @@ impl Weights {
         }
         let scale = r.f32("weight scale")?;
         let n_rows = r.u32("feature count")? as usize;
-        let mut weights = Weights::with_rows(n_classes, n_rows);
+        let mut weights = Weights::with_rows(n_classes, n_rows, scale);
         let mut cells = Vec::with_capacity(n_classes);
         for _ in 0..n_rows {
             let key = r.u32("feature key")?;
@@ -340,7 +364,7 @@ impl Weights {
                     return Err(r.error(format!("class {} out of range", cell[0])));
                 }
                 let q = u16::from_le_bytes([cell[1], cell[2]]) as i16;
-                cells.push((u16::from(cell[0]), f32::from(q) * scale));
+                cells.push((u16::from(cell[0]), q));
             }
             if weights.cells.len() + cells.len() >= 1 << 24 {
                 return Err(r.error("too many weights"));

@@ -168,6 +168,11 @@ impl Tagger {
             feature(32, prev, w.suffixes[2], 0),
             feature(33, w.likely_tag, 0, 0),
             feature(34, w.flags, w.suffixes[2], 0),
+            feature(35, prev, n1.lower, 0),
+            feature(36, p1.lower, n1.lower, 0),
+            feature(37, w.shape, prev, 0),
+            feature(38, w.flags, prev, 0),
+            feature(39, w.suffixes[3], n1.likely_tag, 0),
         ]);
     }
 

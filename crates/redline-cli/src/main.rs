@@ -59,6 +59,8 @@ enum Command {
     Report(monitor::ReportArgs),
     /// Red lines crossed: alerts from rules (docs/alerts.md), with the events behind them.
     Alerts(monitor::AlertsArgs),
+    /// Serve the dashboard and the JSON API over a store (docs: README, "Dashboard and API").
+    Serve(ServeArgs),
     /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
     /// subcommand, the monitor's benchmarks.
     #[command(args_conflicts_with_subcommands = true)]
@@ -68,6 +70,49 @@ enum Command {
         #[command(flatten)]
         args: bench::BenchArgs,
     },
+}
+
+/// Arguments of `redline serve`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    db: PathBuf,
+    /// Address to listen on; loopback unless told otherwise.
+    #[arg(long, default_value_t = redline_server::DEFAULT_BIND)]
+    bind: std::net::SocketAddr,
+    /// Bearer token that allows `POST /api/documents` (else the environment's REDLINE_TOKEN;
+    /// without either the server is read-only).
+    #[arg(long)]
+    token: Option<String>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = redline_server::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+/// `redline serve`.
+fn serve(args: &ServeArgs) -> Result<bool> {
+    let config = redline_server::ServerConfig {
+        db: args.db.clone(),
+        bind: args.bind,
+        token: args
+            .token
+            .clone()
+            .or_else(|| std::env::var("REDLINE_TOKEN").ok()),
+        body_limit: args.body_limit,
+    };
+    let writes = if config.token.is_some() {
+        "writes allowed with the token"
+    } else {
+        "read-only"
+    };
+    redline_server::run(&config, |addr| {
+        eprintln!(
+            "serving {} on http://{addr}/ ({writes})",
+            config.db.display()
+        );
+    })?;
+    Ok(true)
 }
 
 #[derive(Subcommand)]
@@ -187,6 +232,7 @@ fn main() -> ExitCode {
         Command::Monitor(args) => {
             make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
         }
+        Command::Serve(args) => serve(&args),
         Command::Bench { what: None, args } => bench::run(args).map(|()| true),
         Command::Bench {
             what: Some(what), ..

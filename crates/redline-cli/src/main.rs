@@ -10,6 +10,7 @@ mod corpus;
 mod ingest;
 mod input;
 mod monitor;
+mod serve_bench;
 mod syntax;
 mod wire;
 
@@ -240,6 +241,7 @@ fn main() -> ExitCode {
             bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
             bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
             bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
+            bench::BenchWhat::Serve(a) => serve_bench::run(&a).map(|()| true),
         },
     };
     match result {

@@ -81,16 +81,18 @@ pub struct EventPage {
 }
 
 /// The columns of an [`EventRow`] over `events e`, its first mention `m`, `d` and `s`.
+/// Events without a mention (only the synthetic benchmark stores make them) read with an empty
+/// document id and sentence.
 const EVENT_COLUMNS: &str = "e.event_key, e.day, e.source, e.target, e.cameo, e.quad_class,
-    e.goldstein, e.modality, e.n_mentions, e.n_sources, e.n_documents, e.added_at, d.id, d.url,
-    d.source, m.sentence_index,
-    CAST(substr(CAST(d.text AS BLOB), s.start + 1, s.end - s.start) AS TEXT),
+    e.goldstein, e.modality, e.n_mentions, e.n_sources, e.n_documents, e.added_at,
+    COALESCE(d.id, ''), d.url, COALESCE(d.source, ''), COALESCE(m.sentence_index, -1),
+    COALESCE(CAST(substr(CAST(d.text AS BLOB), s.start + 1, s.end - s.start) AS TEXT), ''),
     m.plover_event, m.plover_mode";
 
-const FIRST_MENTION_JOIN: &str = "JOIN mentions m ON m.mention_key =
+const FIRST_MENTION_JOIN: &str = "LEFT JOIN mentions m ON m.mention_key =
         (SELECT min(mention_key) FROM mentions WHERE event_key = e.event_key)
-    JOIN documents d ON d.doc_key = m.doc_key
-    JOIN sentences s ON s.doc_key = m.doc_key AND s.sentence_index = m.sentence_index";
+    LEFT JOIN documents d ON d.doc_key = m.doc_key
+    LEFT JOIN sentences s ON s.doc_key = m.doc_key AND s.sentence_index = m.sentence_index";
 
 fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
     Ok(EventRow {

@@ -603,3 +603,136 @@ fn check_fields(value: &Value, schema: &Value, at: &str) {
         }
     }
 }
+
+/// Runs headless chromium on `url`; with `screenshot` it saves a PNG of `size` there, else it
+/// returns the DOM after the page's scripts ran (a virtual-time budget lets the fetches finish).
+fn chromium(url: &str, screenshot: Option<(&Path, &str)>) -> String {
+    let binary = std::env::var("REDLINE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let profile =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("chromium-{}", std::process::id()));
+    let mut cmd = std::process::Command::new(binary);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--disable-dev-shm-usage",
+        "--virtual-time-budget=10000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    match screenshot {
+        Some((path, size)) => {
+            cmd.arg(format!("--screenshot={}", path.display()))
+                .arg(format!("--window-size={size}"));
+        }
+        None => {
+            cmd.arg("--dump-dom");
+        }
+    }
+    let out = cmd
+        .arg(url)
+        .output()
+        .expect("chromium runs (set REDLINE_CHROMIUM)");
+    assert!(
+        out.status.success(),
+        "chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// The end-to-end browser test: headless chromium loads the dashboard from a server on the
+/// example corpus, the timeline, graph and alerts render with data, the first alert's event link
+/// leads to the event page with the sentence highlighted; screenshots (laptop and phone sizes)
+/// go to `target/e2e/`. Runs only with `REDLINE_E2E=1` (`.ci/run` sets it after installing
+/// Debian's chromium), so plain `cargo test` needs no browser.
+#[test]
+fn e2e_dashboard_in_chromium() {
+    if std::env::var("REDLINE_E2E").as_deref() != Ok("1") {
+        eprintln!("skipped: set REDLINE_E2E=1 (needs chromium)");
+        return;
+    }
+    let addr = server();
+    let shots = workspace_root().join("target/e2e");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    let dom = chromium(&format!("http://{addr}/"), None);
+    let between = |from: &str, to: &str| -> String {
+        let start = dom
+            .find(from)
+            .unwrap_or_else(|| panic!("{from} in the dashboard: {dom}"));
+        let end = dom[start..].find(to).map_or(dom.len(), |e| start + e);
+        dom[start..end].to_string()
+    };
+    let timeline = between("id=\"timeline-svg\"", "</svg>");
+    assert!(
+        timeline.matches("class=\"bar coop\"").count() >= 2,
+        "timeline bars: {timeline}"
+    );
+    assert!(
+        timeline.contains("class=\"balance\""),
+        "timeline balance line"
+    );
+    let graph = between("id=\"graph-svg\"", "</svg>");
+    assert!(
+        graph.contains("class=\"edge\"") && graph.contains(">PRK<") && graph.contains(">RUS<"),
+        "graph: {graph}"
+    );
+    let table = between("id=\"events\"", "</table>");
+    assert!(table.matches("<tr>").count() > 10, "event table rows");
+
+    // The alert list: newest first, each with links to its events; follow the first one.
+    let alerts = between("id=\"alerts\"", "</ol>");
+    let marker = "class=\"alert-event\"";
+    let link_at = alerts.find(marker).expect("an alert links to an event");
+    let tag_start = alerts[..link_at].rfind('<').unwrap();
+    let tag = &alerts[tag_start..alerts[tag_start..].find('>').unwrap() + tag_start];
+    let href = tag
+        .split("href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert!(href.starts_with("/events/"), "{href}");
+
+    let page = chromium(&format!("http://{addr}{href}"), None);
+    for needle in [
+        "<mark class=\"src\"",
+        "<mark class=\"verb\"",
+        "<blockquote class=\"sentence\">",
+        "Dictionary entries that fired",
+    ] {
+        assert!(page.contains(needle), "{needle} on {href}: {page}");
+    }
+
+    for (name, url, size) in [
+        (
+            "dashboard-laptop.png",
+            format!("http://{addr}/"),
+            "1280,2400",
+        ),
+        ("dashboard-phone.png", format!("http://{addr}/"), "390,2400"),
+        (
+            "event-laptop.png",
+            format!("http://{addr}{href}"),
+            "1280,1000",
+        ),
+        (
+            "event-phone.png",
+            format!("http://{addr}{href}"),
+            "390,1200",
+        ),
+    ] {
+        let path = shots.join(name);
+        let _ = std::fs::remove_file(&path);
+        chromium(&url, Some((&path, size)));
+        let png = std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}");
+    }
+}

@@ -148,6 +148,8 @@ pub enum BenchWhat {
     Ingest(IngestBenchArgs),
     /// Build a store of synthetic events and time `report` over it.
     Store(crate::monitor::StoreBenchArgs),
+    /// Concurrent clients on the HTTP events endpoint over a synthetic store (loopback only).
+    Serve(crate::serve_bench::ServeBenchArgs),
 }
 
 /// Arguments of `redline bench corpus`.

@@ -12,6 +12,7 @@ mod feed;
 mod ingest;
 mod input;
 mod monitor;
+mod serve_bench;
 mod syntax;
 mod wire;
 
@@ -67,6 +68,8 @@ enum Command {
     Blocs(monitor::BlocsArgs),
     /// The store's events as GDELT, ICEWS, PLOVER, CSV or JSON Lines (docs/export.md).
     Export(export::ExportArgs),
+    /// Serve the dashboard and the JSON API over a store (docs: README, "Dashboard and API").
+    Serve(ServeArgs),
     /// Measure coding speed on a corpus built from the UD treebanks' sentences; with a
     /// subcommand, the monitor's benchmarks.
     #[command(args_conflicts_with_subcommands = true)]
@@ -76,6 +79,49 @@ enum Command {
         #[command(flatten)]
         args: bench::BenchArgs,
     },
+}
+
+/// Arguments of `redline serve`.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The store.
+    #[arg(long, default_value = "redline.db")]
+    db: PathBuf,
+    /// Address to listen on; loopback unless told otherwise.
+    #[arg(long, default_value_t = redline_server::DEFAULT_BIND)]
+    bind: std::net::SocketAddr,
+    /// Bearer token that allows `POST /api/documents` (else the environment's REDLINE_TOKEN;
+    /// without either the server is read-only).
+    #[arg(long)]
+    token: Option<String>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = redline_server::DEFAULT_BODY_LIMIT)]
+    body_limit: usize,
+}
+
+/// `redline serve`.
+fn serve(args: &ServeArgs) -> Result<bool> {
+    let config = redline_server::ServerConfig {
+        db: args.db.clone(),
+        bind: args.bind,
+        token: args
+            .token
+            .clone()
+            .or_else(|| std::env::var("REDLINE_TOKEN").ok()),
+        body_limit: args.body_limit,
+    };
+    let writes = if config.token.is_some() {
+        "writes allowed with the token"
+    } else {
+        "read-only"
+    };
+    redline_server::run(&config, |addr| {
+        eprintln!(
+            "serving {} on http://{addr}/ ({writes})",
+            config.db.display()
+        );
+    })?;
+    Ok(true)
 }
 
 #[derive(Subcommand)]
@@ -203,6 +249,7 @@ fn main() -> ExitCode {
             Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
             Command::Monitor(args) => make_coder(&[])
                 .and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out))),
+            Command::Serve(args) => serve(&args),
             Command::Bench { what: None, args } => bench::run(args).map(|()| true),
             Command::Bench {
                 what: Some(what), ..
@@ -210,6 +257,7 @@ fn main() -> ExitCode {
                 bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
                 bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
                 bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
+                bench::BenchWhat::Serve(a) => serve_bench::run(&a).map(|()| true),
             },
         };
     match result {

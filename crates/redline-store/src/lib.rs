@@ -11,7 +11,8 @@
 //!   and modality dated within [`MERGE_WINDOW_DAYS`], which counts its mentions, documents and
 //!   sources (GDELT's NumMentions, NumArticles and NumSources); a document that is a near
 //!   duplicate of an earlier one (the same wire story republished) counts as that one's source;
-//! * reading: [`report`], [`alerts`] and [`export`] query the store.
+//! * reading: [`report`], [`alerts`] and [`export`] query the store; [`query`] pages events and
+//!   reads one event or document for the HTTP API.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -33,6 +34,7 @@ pub mod alerts;
 pub mod blocs;
 pub mod export;
 pub mod fingerprint;
+pub mod query;
 pub mod report;
 pub mod schema;
 

@@ -1,0 +1,179 @@
+//! The JSON forms of the store's rows, as the API answers them (documented in
+//! `assets/openapi.json`). The report's form is the CLI's `report --format json`
+//! (docs/monitor.md); it is written again here because the CLI and the server are separate
+//! edges of the store and neither should depend on the other.
+
+use chrono::NaiveDate;
+use redline_store::alerts::Alert;
+use redline_store::export::EventRow;
+use redline_store::query::{DocumentDetail, MentionDetail};
+use redline_store::report::{Period, Report, Tally};
+use serde_json::{Value, json};
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// `PRK-RUS`.
+pub fn dyad_name(d: &(String, String)) -> String {
+    format!("{}-{}", d.0, d.1)
+}
+
+/// `day`, `week` or `month`.
+pub fn by_name(by: Period) -> &'static str {
+    match by {
+        Period::Day => "day",
+        Period::Week => "week",
+        Period::Month => "month",
+    }
+}
+
+/// A period's label: `2024-06` for months, the first day otherwise.
+pub fn period_label(by: Period, d: NaiveDate) -> String {
+    match by {
+        Period::Month => d.format("%Y-%m").to_string(),
+        _ => d.to_string(),
+    }
+}
+
+/// Counts by quad class, Goldstein sum and mean, balance.
+pub fn tally_json(t: &Tally) -> Value {
+    json!({
+        "events": t.total(),
+        "verbal_cooperation": t.by_quad[0],
+        "material_cooperation": t.by_quad[1],
+        "verbal_conflict": t.by_quad[2],
+        "material_conflict": t.by_quad[3],
+        "goldstein_sum": round(t.goldstein_sum, 2),
+        "goldstein_mean": round(t.goldstein_mean(), 3),
+        "balance": round(t.balance(), 3),
+    })
+}
+
+/// The report, as `redline report --format json` prints it.
+pub fn report_json(r: &Report) -> Value {
+    json!({
+        "from": r.from.map(|d| d.to_string()),
+        "to": r.to.map(|d| d.to_string()),
+        "by": by_name(r.by),
+        "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
+        "series": r.series.iter().map(|(d, periods)| json!({
+            "dyad": dyad_name(d),
+            "periods": periods_json(r.by, periods),
+        })).collect::<Vec<_>>(),
+        "recent_from": r.recent_from.map(|d| d.to_string()),
+        "changes": r.changes.iter().map(|c| json!({
+            "dyad": dyad_name(&c.dyad),
+            "recent": tally_json(&c.recent),
+            "baseline": tally_json(&c.baseline),
+            "baseline_per_period": round(c.baseline_per_period, 2),
+            "goldstein_shift": round(c.goldstein_shift, 3),
+            "score": round(c.score, 3),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A series' periods.
+pub fn periods_json(by: Period, periods: &[(NaiveDate, Tally)]) -> Vec<Value> {
+    periods
+        .iter()
+        .map(|(p, t)| json!({"period": period_label(by, *p), "start": p.to_string(), "totals": tally_json(t)}))
+        .collect()
+}
+
+/// A merged event with its first report.
+pub fn event_json(e: &EventRow) -> Value {
+    json!({
+        "id": e.event_key,
+        "date": e.date.map(|d| d.to_string()),
+        "source": e.source,
+        "target": e.target,
+        "cameo": e.cameo,
+        "root": e.cameo.get(..2),
+        "quad_class": e.quad_class,
+        "goldstein": e.goldstein,
+        "modality": e.modality,
+        "plover": {"event": e.plover_event, "mode": e.plover_mode},
+        "mentions": e.n_mentions,
+        "sources": e.n_sources,
+        "documents": e.n_documents,
+        "added_at": e.added_at,
+        "doc_id": e.doc_id,
+        "url": e.url,
+        "publisher": e.publisher,
+        "sentence": e.sentence,
+    })
+}
+
+/// A byte range relative to `base`, as `{start, end}`.
+fn rel(span: (i64, i64), base: i64) -> Value {
+    json!({"start": span.0 - base, "end": span.1 - base})
+}
+
+/// One mention: the sentence, and where its source, target and verb are in the sentence (byte
+/// offsets into `sentence.text`).
+pub fn mention_json(m: &MentionDetail) -> Value {
+    let base = m.sentence_span.0;
+    json!({
+        "event_id": m.event_key,
+        "doc_id": m.doc_id,
+        "title": m.title,
+        "url": m.url,
+        "publisher": m.publisher,
+        "published": m.published,
+        "sentence": {"index": m.sentence_index, "text": m.sentence, "start": m.sentence_span.0, "end": m.sentence_span.1},
+        "source": {"code": m.source, "span": rel(m.source_span, base)},
+        "target": m.target.as_ref().map(|code| json!({"code": code, "span": m.target_span.map(|s| rel(s, base))})),
+        "verb": {"span": rel(m.head_span, base)},
+        "cameo": m.cameo,
+        "quad_class": m.quad_class,
+        "goldstein": m.goldstein,
+        "modality": m.modality,
+        "date": m.date.map(|d| d.to_string()),
+        "date_basis": m.date_basis,
+        "provenance": serde_json::from_str::<Value>(&m.provenance).unwrap_or(Value::Null),
+    })
+}
+
+/// An alert with its events.
+pub fn alert_json(a: &Alert) -> Value {
+    json!({
+        "rule": a.rule,
+        "severity": a.severity.as_str(),
+        "dyad": dyad_name(&a.dyad),
+        "from": a.from.to_string(),
+        "to": a.to.to_string(),
+        "message": a.message,
+        "n_events": a.n_events,
+        "events": a.events.iter().map(event_json).collect::<Vec<_>>(),
+    })
+}
+
+/// A document, its sentences (offsets into `text`) and its coded mentions.
+pub fn document_json(d: &DocumentDetail) -> Value {
+    json!({
+        "id": d.id,
+        "title": d.title,
+        "url": d.url,
+        "publisher": d.publisher,
+        "published": d.published,
+        "text": d.text,
+        "body": {"start": d.body_span.0, "end": d.body_span.1},
+        "sentences": d.sentences.iter().enumerate().map(|(i, s)| json!({
+            "index": i,
+            "start": s.0,
+            "end": s.1,
+        })).collect::<Vec<_>>(),
+        "mentions": d.mentions.iter().map(|m| {
+            let mut v = mention_json(m);
+            // In a document the spans are most useful as offsets into its text.
+            v["source"]["span"] = json!({"start": m.source_span.0, "end": m.source_span.1});
+            v["verb"]["span"] = json!({"start": m.head_span.0, "end": m.head_span.1});
+            if let (Some(t), Some(target)) = (m.target_span, v.get_mut("target").filter(|t| !t.is_null())) {
+                target["span"] = json!({"start": t.0, "end": t.1});
+            }
+            v
+        }).collect::<Vec<_>>(),
+    })
+}

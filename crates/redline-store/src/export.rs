@@ -53,6 +53,27 @@ impl Filter {
     }
 }
 
+/// Where an event happened, as stored (see `redline::coder::EventLocation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLocation {
+    /// The place's name.
+    pub name: String,
+    /// `country`, `admin1` or `city`.
+    pub kind: String,
+    /// ISO alpha-3 country code.
+    pub country: String,
+    /// GeoNames admin-1 code, empty for a country.
+    pub admin1: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// GeoNames id.
+    pub geonameid: i64,
+    /// `sentence`, `paragraph` or `actor_country`.
+    pub basis: String,
+}
+
 /// One merged event and its first mention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRow {
@@ -98,6 +119,12 @@ pub struct EventRow {
     pub source_text: String,
     /// Its target phrase.
     pub target_text: Option<String>,
+    /// Where it happened: its first mention's location that has one (none before version 5).
+    pub location: Option<StoredLocation>,
+    /// The sentence tone of its first mention (none before version 5).
+    pub tone: Option<f64>,
+    /// The mean tone of the documents that mention it (GDELT's AvgTone; none before version 5).
+    pub avg_tone: Option<f64>,
 }
 
 /// The sentence text of mention alias `m` (offsets are bytes, so the slice is taken on a blob).
@@ -112,7 +139,11 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
                 e.modality, e.n_mentions, e.n_sources, e.n_documents, e.added_at,
                 d.id, d.url, d.source, m.sentence_index, {SENTENCE_SQL}, m.plover_event, m.plover_mode,
                 CAST(substr(CAST(d.text AS BLOB), m.source_start + 1, m.source_end - m.source_start) AS TEXT),
-                CAST(substr(CAST(d.text AS BLOB), m.target_start + 1, m.target_end - m.target_start) AS TEXT)
+                CAST(substr(CAST(d.text AS BLOB), m.target_start + 1, m.target_end - m.target_start) AS TEXT),
+                e.location_name, e.location_kind, e.location_country, e.location_admin1,
+                e.location_lat, e.location_lon, e.location_geonameid, e.location_basis, e.tone,
+                (SELECT avg(tone) FROM documents WHERE doc_key IN
+                    (SELECT doc_key FROM mentions WHERE event_key = e.event_key))
          FROM events e
          JOIN mentions m ON m.mention_key =
              (SELECT min(mention_key) FROM mentions WHERE event_key = e.event_key)
@@ -146,6 +177,21 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
             plover_mode: r.get(18)?,
             source_text: r.get(19)?,
             target_text: r.get(20)?,
+            location: match r.get::<_, Option<String>>(21)? {
+                None => None,
+                Some(name) => Some(StoredLocation {
+                    name,
+                    kind: r.get(22)?,
+                    country: r.get(23)?,
+                    admin1: r.get(24)?,
+                    lat: r.get(25)?,
+                    lon: r.get(26)?,
+                    geonameid: r.get(27)?,
+                    basis: r.get(28)?,
+                }),
+            },
+            tone: r.get(29)?,
+            avg_tone: r.get(30)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

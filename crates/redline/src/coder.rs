@@ -650,6 +650,21 @@ impl Coder {
         sentence_spans(&doc.text, doc.body.range())
     }
 
+    /// The tone of a document's body, as [`Event::document_tone`] gives it for a document with
+    /// events: for storing the tone of a document in which nothing was coded. Pure; about the
+    /// cost of tokenising the body. Default (all zero) with `skip_places_and_tone`.
+    pub fn document_tone(&self, doc: &Doc) -> Tone {
+        let mut document = ToneCounter::default();
+        if self.config.skip_places_and_tone {
+            return document.tone();
+        }
+        for sentence in self.sentences(doc) {
+            let tokens = self.tokens(&doc.text, sentence);
+            document.add(&self.dicts.tone.count(&tokens));
+        }
+        document.tone()
+    }
+
     fn tokens(&self, text: &str, span: Span) -> Vec<Token> {
         token_spans(text, span.range())
             .into_iter()

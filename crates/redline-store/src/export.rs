@@ -230,6 +230,8 @@ pub struct MentionRow {
     pub provenance: String,
     /// The sentence.
     pub sentence: String,
+    /// The document's tone (none before version 5).
+    pub doc_tone: Option<f64>,
 }
 
 /// Every mention of the events matching `filter`.
@@ -238,7 +240,7 @@ pub fn mentions(store: &Store, filter: &Filter) -> Result<Vec<MentionRow>, Store
     let sql = format!(
         "SELECT m.event_key, e.day, d.published, d.ingested_at, d.id, d.url, d.source,
                 m.sentence_index, m.source_start, m.target_start, m.head_start, length(CAST(d.text AS BLOB)),
-                m.modality, m.provenance, {SENTENCE_SQL}
+                m.modality, m.provenance, {SENTENCE_SQL}, d.tone
          FROM mentions m
          JOIN events e ON e.event_key = m.event_key
          JOIN documents d ON d.doc_key = m.doc_key
@@ -265,6 +267,7 @@ pub fn mentions(store: &Store, filter: &Filter) -> Result<Vec<MentionRow>, Store
             modality: r.get(12)?,
             provenance: r.get(13)?,
             sentence: r.get(14)?,
+            doc_tone: r.get(15)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -383,12 +383,33 @@ pub fn icews_row(e: &EventRow, cameo: &CameoTable) -> Vec<String> {
         clean(&e.doc_id),
         (e.sentence_index + 1).to_string(),
         clean(&e.publisher),
+    ]
+    .into_iter()
+    .chain(icews_place(e.location.as_ref()))
+    .collect()
+}
+
+/// ICEWS's City, District, Province, Country, Latitude and Longitude of a location: the name in
+/// the column of its kind (no District: the gazetteer has no admin-2), the ISO3 country code as
+/// in the actor columns; all empty without a location.
+fn icews_place(l: Option<&StoredLocation>) -> [String; 6] {
+    let Some(l) = l else {
+        return Default::default();
+    };
+    let named = |kind: &str| {
+        if l.kind == kind {
+            clean(&l.name)
+        } else {
+            String::new()
+        }
+    };
+    [
+        named("city"),
         String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
+        named("admin1"),
+        l.country.clone(),
+        format!("{:.4}", l.lat),
+        format!("{:.4}", l.lon),
     ]
 }
 

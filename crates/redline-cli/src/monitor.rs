@@ -152,10 +152,11 @@ fn tally_cells(t: &Tally) -> Vec<String> {
     cells.push(format!("{:+.1}", t.goldstein_sum));
     cells.push(format!("{:+.2}", t.goldstein_mean()));
     cells.push(format!("{:+.2}", t.balance()));
+    cells.push(format!("{:+.2}", t.tone_mean()));
     cells
 }
 
-const TALLY_HEADER: [&str; 8] = [
+const TALLY_HEADER: [&str; 9] = [
     "EVENTS",
     "V.COOP",
     "M.COOP",
@@ -164,6 +165,7 @@ const TALLY_HEADER: [&str; 8] = [
     "GOLD.SUM",
     "GOLD.MEAN",
     "BALANCE",
+    "TONE",
 ];
 
 /// Writes rows as an aligned table: the first column left-aligned, the others right-aligned.
@@ -293,6 +295,7 @@ fn tally_json(t: &Tally) -> serde_json::Value {
         "goldstein_sum": (t.goldstein_sum * 100.0).round() / 100.0,
         "goldstein_mean": (t.goldstein_mean() * 1000.0).round() / 1000.0,
         "balance": (t.balance() * 1000.0).round() / 1000.0,
+        "tone_mean": (t.tone_mean() * 1000.0).round() / 1000.0,
     })
 }
 
@@ -333,6 +336,7 @@ fn write_report_csv(r: &Report, out: &mut impl Write) -> Result<()> {
         "goldstein_sum",
         "goldstein_mean",
         "balance",
+        "tone_mean",
     ])?;
     let mut record = |section: &str, dyad: &str, period: String, t: &Tally| {
         let mut row = vec![section.to_string(), dyad.to_string(), period];
@@ -341,6 +345,7 @@ fn write_report_csv(r: &Report, out: &mut impl Write) -> Result<()> {
         row.push(format!("{:.2}", t.goldstein_sum));
         row.push(format!("{:.3}", t.goldstein_mean()));
         row.push(format!("{:.3}", t.balance()));
+        row.push(format!("{:.3}", t.tone_mean()));
         w.write_record(&row)
     };
     for (d, t) in &r.dyads {

@@ -962,6 +962,21 @@ fn every_export_format_reads_back() {
         assert!(row[29].parse::<u8>().is_ok_and(|q| (1..=4).contains(&q)));
         assert!(row[30].parse::<f64>().is_ok());
     }
+    // ActionGeo (columns 52-59): an event located in Pyongyang has its coordinates.
+    let pyongyang = events
+        .iter()
+        .find(|row| row[52] == "Pyongyang")
+        .expect("an event in Pyongyang");
+    assert_eq!(pyongyang[53], "KN", "{pyongyang:?}");
+    let (lat, lon): (f64, f64) = (
+        pyongyang[56].parse().unwrap(),
+        pyongyang[57].parse().unwrap(),
+    );
+    assert!(
+        (lat - 39.03).abs() < 0.1 && (lon - 125.75).abs() < 0.1,
+        "{pyongyang:?}"
+    );
+    assert!(events.iter().all(|row| row[34].parse::<f64>().is_ok()));
     let mentions_text = std::fs::read_to_string(&mentions_path).unwrap();
     let mut per_event: std::collections::HashMap<&str, i64> = Default::default();
     for line in mentions_text.lines() {

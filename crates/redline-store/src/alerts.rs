@@ -482,6 +482,7 @@ fn window_alerts(rule: &Rule, asserted: &[EventRow], from: i64, to: i64, out: &m
             for e in &list {
                 tally.by_quad[usize::from(e.quad_class.clamp(1, 4)) - 1] += 1;
                 tally.goldstein_sum += e.goldstein;
+                tally.tone_sum += e.tone.unwrap_or(0.0);
             }
             let fired = match rule.kind {
                 RuleKind::Balance => (tally.total() >= rule.min_events

@@ -53,6 +53,27 @@ impl Filter {
     }
 }
 
+/// Where an event happened, as stored (see `redline::coder::EventLocation`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredLocation {
+    /// The place's name.
+    pub name: String,
+    /// `country`, `admin1` or `city`.
+    pub kind: String,
+    /// ISO alpha-3 country code.
+    pub country: String,
+    /// GeoNames admin-1 code, empty for a country.
+    pub admin1: String,
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lon: f64,
+    /// GeoNames id.
+    pub geonameid: i64,
+    /// `sentence`, `paragraph` or `actor_country`.
+    pub basis: String,
+}
+
 /// One merged event and its first mention.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRow {
@@ -98,11 +119,45 @@ pub struct EventRow {
     pub source_text: String,
     /// Its target phrase.
     pub target_text: Option<String>,
+    /// Where it happened: its first mention's location that has one (none before version 5).
+    pub location: Option<StoredLocation>,
+    /// The sentence tone of its first mention (none before version 5).
+    pub tone: Option<f64>,
+    /// The mean tone of the documents that mention it (GDELT's AvgTone; none before version 5).
+    pub avg_tone: Option<f64>,
 }
 
 /// The sentence text of mention alias `m` (offsets are bytes, so the slice is taken on a blob).
 const SENTENCE_SQL: &str =
     "CAST(substr(CAST(d.text AS BLOB), s.start + 1, s.end - s.start) AS TEXT)";
+
+/// The columns after an event row's base columns: its location, its tone, and the mean tone of
+/// the documents that mention it (read by [`stored_location`] and the two after it).
+pub(crate) const LOCATION_TONE_COLUMNS: &str =
+    "e.location_name, e.location_kind, e.location_country, e.location_admin1,
+    e.location_lat, e.location_lon, e.location_geonameid, e.location_basis, e.tone,
+    (SELECT avg(tone) FROM documents WHERE doc_key IN
+        (SELECT doc_key FROM mentions WHERE event_key = e.event_key))";
+
+/// The location stored in the eight columns from `at` (see [`LOCATION_TONE_COLUMNS`]).
+pub(crate) fn stored_location(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<Option<StoredLocation>> {
+    Ok(match r.get::<_, Option<String>>(at)? {
+        None => None,
+        Some(name) => Some(StoredLocation {
+            name,
+            kind: r.get(at + 1)?,
+            country: r.get(at + 2)?,
+            admin1: r.get(at + 3)?,
+            lat: r.get(at + 4)?,
+            lon: r.get(at + 5)?,
+            geonameid: r.get(at + 6)?,
+            basis: r.get(at + 7)?,
+        }),
+    })
+}
 
 /// Merged events matching `filter`, by date then id.
 pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreError> {
@@ -112,7 +167,8 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
                 e.modality, e.n_mentions, e.n_sources, e.n_documents, e.added_at,
                 d.id, d.url, d.source, m.sentence_index, {SENTENCE_SQL}, m.plover_event, m.plover_mode,
                 CAST(substr(CAST(d.text AS BLOB), m.source_start + 1, m.source_end - m.source_start) AS TEXT),
-                CAST(substr(CAST(d.text AS BLOB), m.target_start + 1, m.target_end - m.target_start) AS TEXT)
+                CAST(substr(CAST(d.text AS BLOB), m.target_start + 1, m.target_end - m.target_start) AS TEXT),
+                {LOCATION_TONE_COLUMNS}
          FROM events e
          JOIN mentions m ON m.mention_key =
              (SELECT min(mention_key) FROM mentions WHERE event_key = e.event_key)
@@ -146,6 +202,9 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
             plover_mode: r.get(18)?,
             source_text: r.get(19)?,
             target_text: r.get(20)?,
+            location: stored_location(r, 21)?,
+            tone: r.get(29)?,
+            avg_tone: r.get(30)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -184,6 +243,8 @@ pub struct MentionRow {
     pub provenance: String,
     /// The sentence.
     pub sentence: String,
+    /// The document's tone (none before version 5).
+    pub doc_tone: Option<f64>,
 }
 
 /// Every mention of the events matching `filter`.
@@ -192,7 +253,7 @@ pub fn mentions(store: &Store, filter: &Filter) -> Result<Vec<MentionRow>, Store
     let sql = format!(
         "SELECT m.event_key, e.day, d.published, d.ingested_at, d.id, d.url, d.source,
                 m.sentence_index, m.source_start, m.target_start, m.head_start, length(CAST(d.text AS BLOB)),
-                m.modality, m.provenance, {SENTENCE_SQL}
+                m.modality, m.provenance, {SENTENCE_SQL}, d.tone
          FROM mentions m
          JOIN events e ON e.event_key = m.event_key
          JOIN documents d ON d.doc_key = m.doc_key
@@ -219,6 +280,7 @@ pub fn mentions(store: &Store, filter: &Filter) -> Result<Vec<MentionRow>, Store
             modality: r.get(12)?,
             provenance: r.get(13)?,
             sentence: r.get(14)?,
+            doc_tone: r.get(15)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -42,6 +42,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
+use redline::tone::Tone;
 use redline::{Coder, Doc, Event, Span};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -86,13 +87,21 @@ pub struct IngestDoc {
     pub provenance: Vec<String>,
     /// The MinHash signature of the body.
     pub signature: fingerprint::Signature,
+    /// The tone of the body: the events' [`Event::document_tone`], or [`Coder::document_tone`]
+    /// for a document without events, so that every stored document has its tone.
+    pub tone: Tone,
 }
 
 impl IngestDoc {
     /// Codes `doc` with `coder`.
     pub fn code(coder: &Coder, doc: Doc, source: &str) -> IngestDoc {
         let events = coder.code(&doc);
+        let tone = match events.first() {
+            Some(e) => e.document_tone,
+            None => coder.document_tone(&doc),
+        };
         IngestDoc {
+            tone,
             content_hash: doc_hash(&doc),
             sentences: coder.sentences(&doc),
             provenance: events.iter().map(provenance_json).collect(),
@@ -431,6 +440,9 @@ impl Store {
                 let (event_key, created) = self.merge.find_or_create(&tx, &fields, &now)?;
                 summary.new_events += usize::from(created);
                 insert_mention(&tx, doc_key, Some(event_key), e, provenance.clone())?;
+                if e.location.is_some() {
+                    locate_event(&tx, event_key, e)?;
+                }
                 touched.insert(event_key);
                 summary.mentions += 1;
             }
@@ -438,6 +450,28 @@ impl Store {
         refresh_events(&tx, &touched, &mut self.merge)?;
         tx.commit()?;
         Ok(summary)
+    }
+
+    /// The stored tone of document `id`: none if it is not stored or was stored before version 5.
+    pub fn document_tone(&self, id: &str) -> Result<Option<Tone>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT tone, polarity, word_count, positive, negative, valence FROM documents
+                 WHERE id = ?1 AND tone IS NOT NULL",
+            )?
+            .query_row([id], |r| {
+                Ok(Tone {
+                    tone: r.get::<_, f64>(0)? as f32,
+                    polarity: r.get::<_, f64>(1)? as f32,
+                    words: r.get(2)?,
+                    positive: r.get(3)?,
+                    negative: r.get(4)?,
+                    valence: r.get::<_, f64>(5)? as f32,
+                })
+            })
+            .optional()?;
+        Ok(row)
     }
 
     /// How many documents, sentences, mentions and events the store holds.
@@ -514,6 +548,8 @@ impl Store {
                         goldstein,
                         modality: "asserted",
                         day: Some(first_day + (next() % 730) as i64),
+                        // Tone follows the Goldstein score, as it does in news, halved.
+                        tone: goldstein / 2.0,
                     };
                     let key = create_event(tx, &f, &now)?;
                     tx.prepare_cached(
@@ -555,8 +591,9 @@ fn insert_document(tx: &Transaction<'_>, d: &IngestDoc, now: &str) -> Result<i64
     let signature = d.signature;
     tx.prepare_cached(
         "INSERT INTO documents (id, content_hash, url, title, source, published, text, body_start,
-             body_end, ingested_at, minhash, origin)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5)",
+             body_end, ingested_at, minhash, origin, tone, polarity, word_count, positive, negative,
+             valence)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?5, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         d.doc.id,
@@ -570,6 +607,12 @@ fn insert_document(tx: &Transaction<'_>, d: &IngestDoc, now: &str) -> Result<i64
         d.doc.body.end as i64,
         now,
         fingerprint::to_bytes(&signature),
+        f64::from(d.tone.tone),
+        f64::from(d.tone.polarity),
+        d.tone.words,
+        d.tone.positive,
+        d.tone.negative,
+        f64::from(d.tone.valence),
     ])?;
     let doc_key = tx.last_insert_rowid();
     link_near_duplicate(tx, doc_key, &signature)?;
@@ -662,6 +705,9 @@ pub(crate) struct EventFields<'a> {
     pub goldstein: f64,
     pub modality: &'a str,
     pub day: Option<i64>,
+    /// The sentence tone of the mention that creates the event (0 for mentions stored before
+    /// version 5).
+    pub tone: f64,
 }
 
 impl<'a> EventFields<'a> {
@@ -674,6 +720,7 @@ impl<'a> EventFields<'a> {
             goldstein: f64::from(e.goldstein),
             modality: e.modality.as_str(),
             day: e.date.map(day_number),
+            tone: f64::from(e.tone.tone),
         }
     }
 
@@ -688,8 +735,9 @@ impl<'a> EventFields<'a> {
 /// Creates a merged event for a mention with `f`, counted in the daily aggregate.
 fn create_event(tx: &Transaction<'_>, f: &EventFields<'_>, now: &str) -> Result<i64, StoreError> {
     tx.prepare_cached(
-        "INSERT INTO events (source, target, cameo, quad_class, goldstein, modality, day, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events (source, target, cameo, quad_class, goldstein, modality, day, added_at,
+             tone)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         f.source,
@@ -699,13 +747,40 @@ fn create_event(tx: &Transaction<'_>, f: &EventFields<'_>, now: &str) -> Result<
         f.goldstein,
         f.modality,
         f.day,
-        now
+        now,
+        f.tone
     ])?;
     let key = tx.last_insert_rowid();
     if let Some((a, b, day)) = f.dyad() {
-        add_to_dyad_day(tx, a, b, day, f.quad_class, 1, f.goldstein)?;
+        add_to_dyad_day(tx, a, b, day, f.quad_class, 1, f.goldstein, f.tone)?;
     }
     Ok(key)
+}
+
+/// Gives event `event_key` the location of mention `e` if it has none yet: an event takes the
+/// location of its first mention that has one.
+fn locate_event(tx: &Transaction<'_>, event_key: i64, e: &Event) -> Result<(), StoreError> {
+    let Some(l) = &e.location else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "UPDATE events SET location_name = ?2, location_kind = ?3, location_country = ?4,
+             location_admin1 = ?5, location_lat = ?6, location_lon = ?7, location_geonameid = ?8,
+             location_basis = ?9
+         WHERE event_key = ?1 AND location_name IS NULL",
+    )?
+    .execute(params![
+        event_key,
+        l.name,
+        l.kind.as_str(),
+        l.country,
+        l.admin1,
+        f64::from(l.lat),
+        f64::from(l.lon),
+        l.geonameid,
+        l.basis.as_str()
+    ])?;
+    Ok(())
 }
 
 /// The month index of a day number: year * 12 + month - 1.
@@ -715,7 +790,9 @@ pub fn month_index(day: i64) -> i64 {
     i64::from(d.year()) * 12 + i64::from(d.month0())
 }
 
-/// Adds `n` events with `goldstein` each to the daily and monthly aggregates of dyad `a`-`b`.
+/// Adds `n` events with `goldstein` and `tone` each to the daily and monthly aggregates of dyad
+/// `a`-`b`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn add_to_dyad_day(
     tx: &Transaction<'_>,
     a: &str,
@@ -724,24 +801,43 @@ pub(crate) fn add_to_dyad_day(
     quad_class: u8,
     n: i64,
     goldstein: f64,
+    tone: f64,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO dyad_day (a, b, day, quad_class, n_events, goldstein_sum)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO dyad_day (a, b, day, quad_class, n_events, goldstein_sum, tone_sum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (a, b, day, quad_class) DO UPDATE SET
            n_events = n_events + excluded.n_events,
-           goldstein_sum = goldstein_sum + excluded.goldstein_sum",
+           goldstein_sum = goldstein_sum + excluded.goldstein_sum,
+           tone_sum = tone_sum + excluded.tone_sum",
     )?
-    .execute(params![a, b, day, quad_class, n, goldstein * n as f64])?;
+    .execute(params![
+        a,
+        b,
+        day,
+        quad_class,
+        n,
+        goldstein * n as f64,
+        tone * n as f64
+    ])?;
     let month = month_index(day);
     tx.prepare_cached(
-        "INSERT INTO dyad_month (a, b, month, quad_class, n_events, goldstein_sum)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO dyad_month (a, b, month, quad_class, n_events, goldstein_sum, tone_sum)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (a, b, month, quad_class) DO UPDATE SET
            n_events = n_events + excluded.n_events,
-           goldstein_sum = goldstein_sum + excluded.goldstein_sum",
+           goldstein_sum = goldstein_sum + excluded.goldstein_sum,
+           tone_sum = tone_sum + excluded.tone_sum",
     )?
-    .execute(params![a, b, month, quad_class, n, goldstein * n as f64])?;
+    .execute(params![
+        a,
+        b,
+        month,
+        quad_class,
+        n,
+        goldstein * n as f64,
+        tone * n as f64
+    ])?;
     if n < 0 {
         tx.prepare_cached(
             "DELETE FROM dyad_day WHERE a = ?1 AND b = ?2 AND day = ?3 AND quad_class = ?4
@@ -802,9 +898,11 @@ fn insert_mention(
     let sql = if event_key.is_some() {
         "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class, goldstein,
              plover_event, plover_mode, modality, day, date_basis, source_start, source_end,
-             target_start, target_end, head_start, head_end, provenance, event_key)
+             target_start, target_end, head_start, head_end, provenance, event_key, tone,
+             location_name, location_kind, location_country, location_admin1, location_lat,
+             location_lon, location_geonameid, location_basis)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19, ?20)"
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
     } else {
         "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class, goldstein,
              plover_event, plover_mode, modality, day, date_basis, source_start, source_end,
@@ -835,6 +933,16 @@ fn insert_mention(
     ];
     if let Some(k) = event_key {
         values.push(Box::new(k));
+        values.push(Box::new(f64::from(e.tone.tone)));
+        let l = e.location.as_ref();
+        values.push(Box::new(l.map(|l| l.name.clone())));
+        values.push(Box::new(l.map(|l| l.kind.as_str())));
+        values.push(Box::new(l.map(|l| l.country.clone())));
+        values.push(Box::new(l.map(|l| l.admin1.clone())));
+        values.push(Box::new(l.map(|l| f64::from(l.lat))));
+        values.push(Box::new(l.map(|l| f64::from(l.lon))));
+        values.push(Box::new(l.map(|l| l.geonameid)));
+        values.push(Box::new(l.map(|l| l.basis.as_str())));
     }
     tx.prepare_cached(sql)?
         .execute(rusqlite::params_from_iter(values.iter()))?;
@@ -911,10 +1019,12 @@ fn refresh_events(
         String,
         Option<i64>,
         String,
+        Option<f64>,
     );
     let empty: Vec<Row> = tx
         .prepare_cached(
-            "SELECT event_key, source, target, quad_class, goldstein, modality, day, cameo FROM events
+            "SELECT event_key, source, target, quad_class, goldstein, modality, day, cameo, tone
+             FROM events
              WHERE event_key IN (SELECT value FROM json_each(?1)) AND n_mentions = 0",
         )?
         .query_map([&keys], |r| {
@@ -927,10 +1037,11 @@ fn refresh_events(
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
             ))
         })?
         .collect::<Result<_, _>>()?;
-    for (key, source, target, quad_class, goldstein, modality, day, cameo) in empty {
+    for (key, source, target, quad_class, goldstein, modality, day, cameo, tone) in empty {
         let f = EventFields {
             source: &source,
             target: target.as_deref(),
@@ -939,9 +1050,10 @@ fn refresh_events(
             goldstein,
             modality: &modality,
             day,
+            tone: tone.unwrap_or(0.0),
         };
         if let Some((a, b, day)) = f.dyad() {
-            add_to_dyad_day(tx, a, b, day, quad_class, -1, goldstein)?;
+            add_to_dyad_day(tx, a, b, day, quad_class, -1, goldstein, f.tone)?;
         }
         merge.forget(&MergeIndex::key(&f));
         tx.prepare_cached("DELETE FROM events WHERE event_key = ?1")?
@@ -1007,6 +1119,7 @@ fn backfill_v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
             goldstein: *goldstein,
             modality,
             day: *day,
+            tone: 0.0,
         };
         let (event_key, _) = merge.find_or_create(tx, &f, &now)?;
         tx.execute(

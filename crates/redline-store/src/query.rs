@@ -4,6 +4,7 @@
 //! Pages are keyset-paged (newest first, by day then event id), so a page costs the same at any
 //! depth: no `OFFSET`. A [`Cursor`] is the last event of the previous page.
 
+use crate::export::LOCATION_TONE_COLUMNS;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
@@ -119,6 +120,9 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
         plover_mode: r.get(18)?,
         source_text: r.get(19)?,
         target_text: r.get(20)?,
+        location: crate::export::stored_location(r, 21)?,
+        tone: r.get(29)?,
+        avg_tone: r.get(30)?,
     })
 }
 
@@ -209,7 +213,7 @@ pub fn events_page(store: &Store, q: &EventQuery) -> Result<EventPage, StoreErro
     // One more than asked tells whether there is a next page.
     values.push(Box::new(limit as i64 + 1));
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e {FIRST_MENTION_JOIN}
+        "SELECT {EVENT_COLUMNS}, {LOCATION_TONE_COLUMNS} FROM events e {FIRST_MENTION_JOIN}
          WHERE {}
          ORDER BY e.day DESC, e.event_key DESC
          LIMIT ?",
@@ -234,8 +238,9 @@ pub fn events_page(store: &Store, q: &EventQuery) -> Result<EventPage, StoreErro
 
 /// One merged event, with its first report.
 pub fn event(store: &Store, event_key: i64) -> Result<Option<EventRow>, StoreError> {
-    let sql =
-        format!("SELECT {EVENT_COLUMNS} FROM events e {FIRST_MENTION_JOIN} WHERE e.event_key = ?1");
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS}, {LOCATION_TONE_COLUMNS} FROM events e {FIRST_MENTION_JOIN} WHERE e.event_key = ?1"
+    );
     Ok(store
         .conn()
         .prepare_cached(&sql)?

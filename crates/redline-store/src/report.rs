@@ -1,5 +1,6 @@
 //! The state of relations: per dyad (two countries, either direction), event counts by quad
-//! class, Goldstein sum and mean and the cooperation–conflict balance, over time; and the dyads
+//! class, Goldstein sum and mean, the cooperation–conflict balance and the mean tone, over time;
+//! and the dyads
 //! that changed most against their own trailing baseline.
 //!
 //! Everything is read from the aggregates that ingest maintains, never from the events
@@ -96,6 +97,9 @@ pub struct Tally {
     pub by_quad: [i64; 4],
     /// Sum of the events' Goldstein scores.
     pub goldstein_sum: f64,
+    /// Sum of the events' tones (each event's first mention's sentence tone, GDELT-style:
+    /// positive minus negative words per 100 words; 0 for events stored before version 5).
+    pub tone_sum: f64,
 }
 
 impl Tally {
@@ -113,6 +117,15 @@ impl Tally {
         }
     }
 
+    /// Mean tone of the events (0 with no events).
+    pub fn tone_mean(&self) -> f64 {
+        if self.total() == 0 {
+            0.0
+        } else {
+            self.tone_sum / self.total() as f64
+        }
+    }
+
     /// (cooperation − conflict) / all events, from −1 (all conflict) to 1 (all cooperation).
     pub fn balance(&self) -> f64 {
         let coop = self.by_quad[0] + self.by_quad[1];
@@ -124,11 +137,12 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, quad_class: u8, n: i64, goldstein_sum: f64) {
+    fn add(&mut self, quad_class: u8, n: i64, goldstein_sum: f64, tone_sum: f64) {
         if (1..=4).contains(&quad_class) {
             self.by_quad[usize::from(quad_class) - 1] += n;
         }
         self.goldstein_sum += goldstein_sum;
+        self.tone_sum += tone_sum;
     }
 }
 
@@ -188,7 +202,8 @@ fn dyad_filter(q: &ReportQuery) -> (String, Vec<String>) {
     (cond, values)
 }
 
-/// Adds to `out` the tallies of rows from `sql`: (a, b, n1, n2, n3, n4, goldstein sum).
+/// Adds to `out` the tallies of rows from `sql`: (a, b, n1, n2, n3, n4, goldstein sum, tone
+/// sum).
 fn add_tallies(
     store: &Store,
     sql: &str,
@@ -203,6 +218,7 @@ fn add_tallies(
             t.by_quad[q] += r.get::<_, Option<i64>>(2 + q)?.unwrap_or(0);
         }
         t.goldstein_sum += r.get::<_, f64>(6)?;
+        t.tone_sum += r.get::<_, f64>(7)?;
     }
     Ok(())
 }
@@ -211,7 +227,7 @@ fn add_tallies(
 /// instead of sorting.
 const SUMS: &str = "sum(CASE quad_class WHEN 1 THEN n_events END),
     sum(CASE quad_class WHEN 2 THEN n_events END), sum(CASE quad_class WHEN 3 THEN n_events END),
-    sum(CASE quad_class WHEN 4 THEN n_events END), sum(goldstein_sum)";
+    sum(CASE quad_class WHEN 4 THEN n_events END), sum(goldstein_sum), sum(tone_sum)";
 
 /// Tallies per dyad over the days `from..=to`: whole months from `dyad_month`, the partial
 /// months at either end from `dyad_day` (through its covering day index).
@@ -323,7 +339,7 @@ pub fn report(store: &Store, q: &ReportQuery) -> Result<Report, StoreError> {
         .take(if q.dyad.is_some() { 1 } else { q.series_dyads })
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT day, quad_class, n_events, goldstein_sum FROM dyad_day
+            "SELECT day, quad_class, n_events, goldstein_sum, tone_sum FROM dyad_day
              WHERE a = ?1 AND b = ?2 AND day BETWEEN ?3 AND ?4",
         )?;
         let mut rows = stmt.query(rusqlite::params![
@@ -338,7 +354,7 @@ pub fn report(store: &Store, q: &ReportQuery) -> Result<Report, StoreError> {
             periods
                 .entry(start)
                 .or_default()
-                .add(r.get(1)?, r.get(2)?, r.get(3)?);
+                .add(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         }
         series.push((dyad.clone(), periods.into_iter().collect()));
     }
@@ -412,9 +428,10 @@ mod tests {
     #[test]
     fn balance_runs_from_conflict_to_cooperation() {
         let mut t = Tally::default();
-        t.add(1, 3, 9.0);
-        t.add(4, 1, -10.0);
+        t.add(1, 3, 9.0, 6.0);
+        t.add(4, 1, -10.0, -2.0);
         assert_eq!(t.total(), 4);
+        assert!((t.tone_mean() - 1.0).abs() < 1e-9);
         assert!((t.balance() - 0.5).abs() < 1e-9);
         assert!((t.goldstein_mean() + 0.25).abs() < 1e-9);
     }

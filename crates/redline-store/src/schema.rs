@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use crate::StoreError;
 
 /// The version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Version 1: documents, their sentences and the coded events (mentions), one row each.
 const V1: &str = "
@@ -137,9 +137,47 @@ DROP INDEX minhash_bands_by_band;
 CREATE INDEX minhash_bands_by_band ON minhash_bands(band, doc_key);
 ";
 
+/// Version 5: where and how (issue 7). Each document's tone (GDELT-style tone, polarity and
+/// counts, and the VADER-style valence), each mention's sentence tone and event location, and
+/// each merged event's location (its first mention's that has one) and tone (its first
+/// mention's sentence tone). The rollups gain `tone_sum`, the sum of their events' tones, and the
+/// covering day index covers it. Rows stored before version 5 have no tone or location (NULL;
+/// 0 in the rollups' sums).
+const V5: &str = "
+ALTER TABLE documents ADD COLUMN tone REAL;
+ALTER TABLE documents ADD COLUMN polarity REAL;
+ALTER TABLE documents ADD COLUMN word_count INTEGER;
+ALTER TABLE documents ADD COLUMN positive INTEGER;
+ALTER TABLE documents ADD COLUMN negative INTEGER;
+ALTER TABLE documents ADD COLUMN valence REAL;
+ALTER TABLE mentions ADD COLUMN tone REAL;
+ALTER TABLE mentions ADD COLUMN location_name TEXT;
+ALTER TABLE mentions ADD COLUMN location_kind TEXT;
+ALTER TABLE mentions ADD COLUMN location_country TEXT;
+ALTER TABLE mentions ADD COLUMN location_admin1 TEXT;
+ALTER TABLE mentions ADD COLUMN location_lat REAL;
+ALTER TABLE mentions ADD COLUMN location_lon REAL;
+ALTER TABLE mentions ADD COLUMN location_geonameid INTEGER;
+ALTER TABLE mentions ADD COLUMN location_basis TEXT;
+ALTER TABLE events ADD COLUMN tone REAL;
+ALTER TABLE events ADD COLUMN location_name TEXT;
+ALTER TABLE events ADD COLUMN location_kind TEXT;
+ALTER TABLE events ADD COLUMN location_country TEXT;
+ALTER TABLE events ADD COLUMN location_admin1 TEXT;
+ALTER TABLE events ADD COLUMN location_lat REAL;
+ALTER TABLE events ADD COLUMN location_lon REAL;
+ALTER TABLE events ADD COLUMN location_geonameid INTEGER;
+ALTER TABLE events ADD COLUMN location_basis TEXT;
+ALTER TABLE dyad_day ADD COLUMN tone_sum REAL NOT NULL DEFAULT 0;
+ALTER TABLE dyad_month ADD COLUMN tone_sum REAL NOT NULL DEFAULT 0;
+DROP INDEX dyad_day_by_day;
+CREATE INDEX dyad_day_by_day
+    ON dyad_day(day, a, b, quad_class, n_events, goldstein_sum, tone_sum);
+";
+
 /// Every migration: the version it brings a file to, and its SQL. Version 2 also has a Rust
 /// backfill (merging the mentions of a version-1 file into events), run by [`crate::Store`].
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
 
 /// The version a file is at: 0 for an empty file.
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

@@ -190,11 +190,54 @@ fn every_released_schema_version_opens_and_migrates() {
             .find(|e| e.0 == "RUS" && e.2 == "057")
             .unwrap_or_else(|| panic!("v{version}: {events:?}"));
         assert_eq!((e.3, e.5), (2, 2), "v{version}: {events:?}");
+        // Tone and locations arrived in version 5: older files have none, newer ones have them.
+        let tone = store.document_tone("a").unwrap();
+        assert_eq!(tone.is_some(), version >= 5, "v{version}: {tone:?}");
         drop(store);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
         }
     }
+}
+
+#[test]
+fn every_stored_document_has_its_tone_with_or_without_events() {
+    let mut store = Store::open_in_memory().unwrap();
+    let quiet = "The weather was terrible and the harvest failed badly.";
+    ingest(
+        &mut store,
+        &[
+            (doc("a", TREATY, day(2024, 6, 21)), "a.example"),
+            (doc("q", quiet, day(2024, 6, 21)), "a.example"),
+        ],
+    );
+    let treaty = store.document_tone("a").unwrap().unwrap();
+    let coded = coder().code(&doc("a", TREATY, day(2024, 6, 21)));
+    assert_eq!(treaty, coded[0].document_tone);
+    let quiet_tone = store.document_tone("q").unwrap().unwrap();
+    assert!(
+        quiet_tone.words > 0 && quiet_tone.tone < 0.0,
+        "{quiet_tone:?}"
+    );
+}
+
+#[test]
+fn a_merged_event_has_the_location_of_its_first_located_mention() {
+    let mut store = Store::open_in_memory().unwrap();
+    let text = "North Korea and Russia signed a defence treaty on Thursday in Pyongyang.";
+    ingest(
+        &mut store,
+        &[(doc("b", text, day(2024, 6, 21)), "b.example")],
+    );
+    let events = redline_store::export::events(&store, &Default::default()).unwrap();
+    let e = events.iter().find(|e| e.cameo == "057").unwrap();
+    let l = e.location.as_ref().expect("a location");
+    assert_eq!((l.name.as_str(), l.country.as_str()), ("Pyongyang", "PRK"));
+    assert!(
+        (l.lat - 39.03).abs() < 0.1 && (l.lon - 125.75).abs() < 0.1,
+        "{l:?}"
+    );
+    assert!(e.tone.is_some() && e.avg_tone.is_some(), "{e:?}");
 }
 
 #[test]
@@ -255,7 +298,7 @@ fn the_report_reads_the_same_totals_from_months_and_days() {
         )
         .unwrap();
         let got: i64 = r.dyads.iter().map(|(_, t)| t.total()).sum();
-        let expected = all
+        let counted: Vec<_> = all
             .iter()
             .filter(|e| e.date.is_some_and(|d| d >= from && d <= to))
             .filter(|e| {
@@ -265,7 +308,11 @@ fn the_report_reads_the_same_totals_from_months_and_days() {
                 );
                 a.is_some() && b.is_some() && a != b
             })
-            .count() as i64;
-        assert_eq!(got, expected, "{from}..{to}");
+            .collect();
+        assert_eq!(got, counted.len() as i64, "{from}..{to}");
+        // The rollups' tone sums are the events' tones.
+        let tone: f64 = r.dyads.iter().map(|(_, t)| t.tone_sum).sum();
+        let expected_tone: f64 = counted.iter().map(|e| e.tone.unwrap()).sum();
+        assert!((tone - expected_tone).abs() < 1e-3, "{from}..{to}");
     }
 }

@@ -655,6 +655,21 @@ impl Coder {
         sentence_spans(&doc.text, doc.body.range())
     }
 
+    /// The tone of a document's body, as [`Event::document_tone`] gives it for a document with
+    /// events: for storing the tone of a document in which nothing was coded. Pure; about the
+    /// cost of tokenising the body. Default (all zero) with `skip_places_and_tone`.
+    pub fn document_tone(&self, doc: &Doc) -> Tone {
+        let mut document = ToneCounter::default();
+        if self.config.skip_places_and_tone {
+            return document.tone();
+        }
+        for sentence in self.sentences(doc) {
+            let tokens = self.tokens(&doc.text, sentence);
+            document.add(&self.dicts.tone.count(&tokens));
+        }
+        document.tone()
+    }
+
     fn tokens(&self, text: &str, span: Span) -> Vec<Token> {
         token_spans(text, span.range())
             .into_iter()
@@ -1037,6 +1052,15 @@ impl Coder {
     fn toponyms(&self, tokens: &[Token], mentions: &[Mention]) -> Vec<Toponym> {
         let gaz = &self.dicts.gazetteer();
         let mut out = gaz.find_toponyms(tokens);
+        // A name that is a person, an organisation, an agent or a context phrase ("Hassan",
+        // "the South") is not a place, whatever a gazetteer elsewhere calls it.
+        out.retain(|t| {
+            !mentions.iter().any(|m| {
+                !matches!(m.kind, MentionKind::State | MentionKind::Capital)
+                    && m.first_token <= t.first_token
+                    && t.first_token < m.end_token
+            })
+        });
         for m in mentions {
             if !matches!(m.kind, MentionKind::State | MentionKind::Context)
                 || out.iter().any(|t| t.first_token == m.first_token)

@@ -176,6 +176,26 @@ fn tone_reads_hostile_and_friendly_sentences_apart() {
 }
 
 #[test]
+fn document_tone_matches_the_events_and_covers_documents_without_events() {
+    let coder = embedded_coder();
+    let doc = Doc::new(
+        "t",
+        "Russia brutally attacked Ukraine. The weather was pleasant and calm.",
+    )
+    .with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let events = coder.code(&doc);
+    assert!(!events.is_empty());
+    assert_eq!(coder.document_tone(&doc), events[0].document_tone);
+    let quiet = Doc::new(
+        "q",
+        "The weather was terrible and the harvest failed badly.",
+    );
+    assert!(coder.code(&quiet).is_empty());
+    let tone = coder.document_tone(&quiet);
+    assert!(tone.words > 0 && tone.tone < 0.0, "{tone:?}");
+}
+
+#[test]
 fn mention_spans_are_their_surface_forms() {
     let coder = embedded_coder();
     let doc = Doc::new("s", "North Korean leader Kim Jong-un and Russia’s Vladimir Putin signed a treaty in Pyongyang on Wednesday.")

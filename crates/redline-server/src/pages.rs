@@ -170,7 +170,8 @@ fn event_html(e: &EventRow, mentions: &[MentionDetail]) -> String {
         b,
         "<dl class=\"facts\"><dt>Date</dt><dd>{date}</dd><dt>Quad class</dt><dd>{} {quad}</dd>\
          <dt>Goldstein</dt><dd>{:+.1}</dd><dt>Modality</dt><dd class=\"modality\">{}</dd>\
-         <dt>PLOVER</dt><dd>{} {}</dd><dt>Reports</dt><dd>{} mentions in {} documents from {} sources</dd></dl>",
+         <dt>PLOVER</dt><dd>{} {}</dd><dt>Reports</dt><dd>{} mentions in {} documents from {} sources</dd>\
+         <dt>Location</dt><dd class=\"location\">{}</dd></dl>",
         e.quad_class,
         e.goldstein,
         escape(&e.modality),
@@ -178,7 +179,15 @@ fn event_html(e: &EventRow, mentions: &[MentionDetail]) -> String {
         escape(e.plover_mode.as_deref().unwrap_or("")),
         e.n_mentions,
         e.n_documents,
-        e.n_sources
+        e.n_sources,
+        escape(
+            &e.location
+                .as_ref()
+                .map_or("none named".to_string(), |l| format!(
+                    "{} ({}, {}) {:.2}, {:.2}; basis: {}",
+                    l.name, l.kind, l.country, l.lat, l.lon, l.basis
+                ))
+        )
     );
     b.push_str(
         "<p class=\"legend\"><mark class=\"src\">source</mark> <mark class=\"tgt\">target</mark> \
@@ -204,8 +213,7 @@ fn event_html(e: &EventRow, mentions: &[MentionDetail]) -> String {
             "<section class=\"mention\"><h2>{heading}</h2>\
              <p class=\"source-doc\">{link} &middot; {} &middot; published {}</p>\
              <blockquote class=\"sentence\">{}</blockquote>\
-             <dl class=\"facts\"><dt>Modality</dt><dd>{}</dd><dt>Date</dt><dd>{} ({})</dd>\
-             <dt>Location</dt><dd>not stored</dd></dl>\
+             <dl class=\"facts\"><dt>Modality</dt><dd>{}</dd><dt>Date</dt><dd>{} ({})</dd></dl>\
              <h3>Dictionary entries that fired</h3><ul class=\"entries\">{}</ul>\
              <p><a href=\"/api/documents/{}\">the document as JSON</a></p></section>",
             escape(&m.publisher),

@@ -303,6 +303,7 @@ fn an_event_has_its_reports_spans_and_page() {
         "<mark class=\"verb\"",
         "Dictionary entries that fired",
         "Modality",
+        "<dd class=\"location\">",
     ] {
         assert!(page.body.contains(needle), "{needle} in {}", page.body);
     }

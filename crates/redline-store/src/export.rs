@@ -159,6 +159,37 @@ pub(crate) fn stored_location(
     })
 }
 
+/// An [`EventRow`] from the event columns (the first mention's document, sentence and actor
+/// texts) followed by [`LOCATION_TONE_COLUMNS`], in that order; the API's queries share it.
+pub(crate) fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        event_key: r.get(0)?,
+        date: r.get::<_, Option<i64>>(1)?.map(day_date),
+        source: r.get(2)?,
+        target: r.get(3)?,
+        cameo: r.get(4)?,
+        quad_class: r.get(5)?,
+        goldstein: r.get(6)?,
+        modality: r.get(7)?,
+        n_mentions: r.get(8)?,
+        n_sources: r.get(9)?,
+        n_documents: r.get(10)?,
+        added_at: r.get(11)?,
+        doc_id: r.get(12)?,
+        url: r.get(13)?,
+        publisher: r.get(14)?,
+        sentence_index: r.get(15)?,
+        sentence: r.get(16)?,
+        plover_event: r.get(17)?,
+        plover_mode: r.get(18)?,
+        source_text: r.get(19)?,
+        target_text: r.get(20)?,
+        location: stored_location(r, 21)?,
+        tone: r.get(29)?,
+        avg_tone: r.get(30)?,
+    })
+}
+
 /// Merged events matching `filter`, by date then id.
 pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreError> {
     let (cond, values) = filter.sql();
@@ -179,34 +210,7 @@ pub fn events(store: &Store, filter: &Filter) -> Result<Vec<EventRow>, StoreErro
     );
     let conn = store.conn();
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(values.iter()), |r| {
-        Ok(EventRow {
-            event_key: r.get(0)?,
-            date: r.get::<_, Option<i64>>(1)?.map(day_date),
-            source: r.get(2)?,
-            target: r.get(3)?,
-            cameo: r.get(4)?,
-            quad_class: r.get(5)?,
-            goldstein: r.get(6)?,
-            modality: r.get(7)?,
-            n_mentions: r.get(8)?,
-            n_sources: r.get(9)?,
-            n_documents: r.get(10)?,
-            added_at: r.get(11)?,
-            doc_id: r.get(12)?,
-            url: r.get(13)?,
-            publisher: r.get(14)?,
-            sentence_index: r.get(15)?,
-            sentence: r.get(16)?,
-            plover_event: r.get(17)?,
-            plover_mode: r.get(18)?,
-            source_text: r.get(19)?,
-            target_text: r.get(20)?,
-            location: stored_location(r, 21)?,
-            tone: r.get(29)?,
-            avg_tone: r.get(30)?,
-        })
-    })?;
+    let rows = stmt.query_map(params_from_iter(values.iter()), event_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -4,7 +4,7 @@
 //! Pages are keyset-paged (newest first, by day then event id), so a page costs the same at any
 //! depth: no `OFFSET`. A [`Cursor`] is the last event of the previous page.
 
-use crate::export::LOCATION_TONE_COLUMNS;
+use crate::export::{LOCATION_TONE_COLUMNS, event_row};
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
@@ -96,35 +96,6 @@ const FIRST_MENTION_JOIN: &str = "LEFT JOIN mentions m ON m.mention_key =
         (SELECT min(mention_key) FROM mentions WHERE event_key = e.event_key)
     LEFT JOIN documents d ON d.doc_key = m.doc_key
     LEFT JOIN sentences s ON s.doc_key = m.doc_key AND s.sentence_index = m.sentence_index";
-
-fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
-    Ok(EventRow {
-        event_key: r.get(0)?,
-        date: r.get::<_, Option<i64>>(1)?.map(day_date),
-        source: r.get(2)?,
-        target: r.get(3)?,
-        cameo: r.get(4)?,
-        quad_class: r.get(5)?,
-        goldstein: r.get(6)?,
-        modality: r.get(7)?,
-        n_mentions: r.get(8)?,
-        n_sources: r.get(9)?,
-        n_documents: r.get(10)?,
-        added_at: r.get(11)?,
-        doc_id: r.get(12)?,
-        url: r.get(13)?,
-        publisher: r.get(14)?,
-        sentence_index: r.get(15)?,
-        sentence: r.get(16)?,
-        plover_event: r.get(17)?,
-        plover_mode: r.get(18)?,
-        source_text: r.get(19)?,
-        target_text: r.get(20)?,
-        location: crate::export::stored_location(r, 21)?,
-        tone: r.get(29)?,
-        avg_tone: r.get(30)?,
-    })
-}
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
 fn like_prefix(s: &str) -> String {

@@ -803,52 +803,33 @@ pub(crate) fn add_to_dyad_day(
     goldstein: f64,
     tone: f64,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO dyad_day (a, b, day, quad_class, n_events, goldstein_sum, tone_sum)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (a, b, day, quad_class) DO UPDATE SET
-           n_events = n_events + excluded.n_events,
-           goldstein_sum = goldstein_sum + excluded.goldstein_sum,
-           tone_sum = tone_sum + excluded.tone_sum",
-    )?
-    .execute(params![
-        a,
-        b,
-        day,
-        quad_class,
-        n,
-        goldstein * n as f64,
-        tone * n as f64
-    ])?;
     let month = month_index(day);
-    tx.prepare_cached(
-        "INSERT INTO dyad_month (a, b, month, quad_class, n_events, goldstein_sum, tone_sum)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (a, b, month, quad_class) DO UPDATE SET
-           n_events = n_events + excluded.n_events,
-           goldstein_sum = goldstein_sum + excluded.goldstein_sum,
-           tone_sum = tone_sum + excluded.tone_sum",
-    )?
-    .execute(params![
-        a,
-        b,
-        month,
-        quad_class,
-        n,
-        goldstein * n as f64,
-        tone * n as f64
-    ])?;
-    if n < 0 {
-        tx.prepare_cached(
-            "DELETE FROM dyad_day WHERE a = ?1 AND b = ?2 AND day = ?3 AND quad_class = ?4
-               AND n_events <= 0",
-        )?
-        .execute(params![a, b, day, quad_class])?;
-        tx.prepare_cached(
-            "DELETE FROM dyad_month WHERE a = ?1 AND b = ?2 AND month = ?3 AND quad_class = ?4
-               AND n_events <= 0",
-        )?
-        .execute(params![a, b, month, quad_class])?;
+    // The day and month rollups are kept in step by the same upsert.
+    for (table, unit, at) in [("dyad_day", "day", day), ("dyad_month", "month", month)] {
+        tx.prepare_cached(&format!(
+            "INSERT INTO {table} (a, b, {unit}, quad_class, n_events, goldstein_sum, tone_sum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (a, b, {unit}, quad_class) DO UPDATE SET
+               n_events = n_events + excluded.n_events,
+               goldstein_sum = goldstein_sum + excluded.goldstein_sum,
+               tone_sum = tone_sum + excluded.tone_sum"
+        ))?
+        .execute(params![
+            a,
+            b,
+            at,
+            quad_class,
+            n,
+            goldstein * n as f64,
+            tone * n as f64
+        ])?;
+        if n < 0 {
+            tx.prepare_cached(&format!(
+                "DELETE FROM {table} WHERE a = ?1 AND b = ?2 AND {unit} = ?3 AND quad_class = ?4
+                   AND n_events <= 0"
+            ))?
+            .execute(params![a, b, at, quad_class])?;
+        }
     }
     Ok(())
 }

@@ -344,7 +344,6 @@ impl ActorDictionary {
 
     /// Adds one phrase built elsewhere (the `compat` readers). The phrase's capitals set its case
     /// rule as in [`ActorDictionary::add_file`]; write it in lower case to match any case.
-    #[allow(clippy::too_many_arguments)]
     pub fn add_phrase(
         &mut self,
         kind: ActorKind,
@@ -354,21 +353,7 @@ impl ActorDictionary {
         file: &Arc<str>,
         line: u32,
     ) {
-        self.insert_with_stem(
-            ActorEntry {
-                kind,
-                code,
-                from: dates.0,
-                to: dates.1,
-                role: None,
-                when: Vec::new(),
-                phrase: phrase.to_string(),
-                file: file.clone(),
-                line,
-                case: Vec::new(),
-            },
-            false,
-        );
+        self.add_built_phrase(kind, code, dates, phrase, (file, line), false);
     }
 
     /// Like [`ActorDictionary::add_phrase`], but the phrase's last word matches any word it
@@ -382,21 +367,31 @@ impl ActorDictionary {
         file: &Arc<str>,
         line: u32,
     ) {
-        self.insert_with_stem(
-            ActorEntry {
-                kind,
-                code,
-                from: dates.0,
-                to: dates.1,
-                role: None,
-                when: Vec::new(),
-                phrase: phrase.to_string(),
-                file: file.clone(),
-                line,
-                case: Vec::new(),
-            },
-            true,
-        );
+        self.add_built_phrase(kind, code, dates, phrase, (file, line), true);
+    }
+
+    fn add_built_phrase(
+        &mut self,
+        kind: ActorKind,
+        code: ActorCode,
+        dates: (Option<NaiveDate>, Option<NaiveDate>),
+        phrase: &str,
+        (file, line): (&Arc<str>, u32),
+        stem_last: bool,
+    ) {
+        let entry = ActorEntry {
+            kind,
+            code,
+            from: dates.0,
+            to: dates.1,
+            role: None,
+            when: Vec::new(),
+            phrase: phrase.to_string(),
+            file: file.clone(),
+            line,
+            case: Vec::new(),
+        };
+        self.insert_with_stem(entry, stem_last);
     }
 
     fn insert(&mut self, entry: ActorEntry) {

@@ -131,21 +131,6 @@ fn dyad_name(d: &(String, String)) -> String {
     format!("{}-{}", d.0, d.1)
 }
 
-fn period_label(by: Period, d: chrono::NaiveDate) -> String {
-    match by {
-        Period::Month => d.format("%Y-%m").to_string(),
-        _ => d.to_string(),
-    }
-}
-
-fn by_name(by: Period) -> &'static str {
-    match by {
-        Period::Day => "day",
-        Period::Week => "week",
-        Period::Month => "month",
-    }
-}
-
 fn tally_cells(t: &Tally) -> Vec<String> {
     let mut cells: Vec<String> = vec![t.total().to_string()];
     cells.extend(t.by_quad.iter().map(|n| n.to_string()));
@@ -219,13 +204,13 @@ fn write_report_table(r: &Report, baseline: u32, out: &mut impl Write) -> Result
     write_aligned(out, &header, &rows)?;
     for (dyad, periods) in &r.series {
         writeln!(out)?;
-        writeln!(out, "{} by {}", dyad_name(dyad), by_name(r.by))?;
+        writeln!(out, "{} by {}", dyad_name(dyad), r.by.name())?;
         let mut header = vec!["PERIOD"];
         header.extend(TALLY_HEADER);
         let rows: Vec<Vec<String>> = periods
             .iter()
             .map(|(p, t)| {
-                let mut row = vec![period_label(r.by, *p)];
+                let mut row = vec![r.by.label(*p)];
                 row.extend(tally_cells(t));
                 row
             })
@@ -237,8 +222,8 @@ fn write_report_table(r: &Report, baseline: u32, out: &mut impl Write) -> Result
         writeln!(
             out,
             "Changed most: {} to {to} against the {baseline} {}s before",
-            period_label(r.by, recent),
-            by_name(r.by)
+            r.by.label(recent),
+            r.by.name()
         )?;
         if r.changes.is_empty() {
             writeln!(
@@ -304,11 +289,11 @@ pub fn report_json(r: &Report) -> serde_json::Value {
     json!({
         "from": r.from.map(|d| d.to_string()),
         "to": r.to.map(|d| d.to_string()),
-        "by": by_name(r.by),
+        "by": r.by.name(),
         "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
         "series": r.series.iter().map(|(d, periods)| json!({
             "dyad": dyad_name(d),
-            "periods": periods.iter().map(|(p, t)| json!({"period": period_label(r.by, *p), "totals": tally_json(t)})).collect::<Vec<_>>(),
+            "periods": periods.iter().map(|(p, t)| json!({"period": r.by.label(*p), "totals": tally_json(t)})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "recent_from": r.recent_from.map(|d| d.to_string()),
         "changes": r.changes.iter().map(|c| json!({
@@ -353,7 +338,7 @@ fn write_report_csv(r: &Report, out: &mut impl Write) -> Result<()> {
     }
     for (d, periods) in &r.series {
         for (p, t) in periods {
-            record("series", &dyad_name(d), period_label(r.by, *p), t)?;
+            record("series", &dyad_name(d), r.by.label(*p), t)?;
         }
     }
     w.flush()?;
@@ -734,16 +719,7 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
     )?;
     let fmt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:+.2}"));
     if args.format == OutFormat::Json {
-        let value = json!(periods.iter().map(|p| json!({
-            "period": period_label(by, p.start),
-            "split": p.split.map(|s| (s * 1000.0).round() / 1000.0),
-            "between_poles": p.between_poles.iter().map(|(i, j, s)| json!({"dyad": format!("{}-{}", poles[*i], poles[*j]), "balance": s})).collect::<Vec<_>>(),
-            "countries": p.countries.iter().map(|c| json!({
-                "country": c.country,
-                "bloc": c.bloc.map(|i| poles[i].clone()),
-                "alignment": poles.iter().zip(&c.with_poles).map(|(pole, a)| (pole.clone(), json!(a.map(|v| (v * 1000.0).round() / 1000.0)))).collect::<serde_json::Map<_, _>>(),
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>());
+        let value = redline_store::blocs::blocs_json(&periods, &poles, by);
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
         return Ok(());
@@ -754,7 +730,7 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
             out,
             "{country}: alignment with {} by {}",
             poles.join(", "),
-            by_name(by)
+            by.name()
         )?;
         let mut header = vec!["PERIOD".to_string()];
         header.extend(poles.iter().cloned());
@@ -763,7 +739,7 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
             .iter()
             .map(|p| {
                 let c = p.countries.iter().find(|c| c.country == country);
-                let mut row = vec![period_label(by, p.start)];
+                let mut row = vec![by.label(p.start)];
                 row.extend((0..poles.len()).map(|i| fmt(c.and_then(|c| c.with_poles[i]))));
                 row.push(
                     c.and_then(|c| c.bloc)
@@ -778,7 +754,7 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
         "Blocs by {}: poles {}; a country joins the pole it is most aligned with (> {:.1}); SPLIT is 1 for friends inside blocs and enemies across",
-        by_name(by),
+        by.name(),
         poles.join(", "),
         redline_store::blocs::BLOC_THRESHOLD
     )?;
@@ -795,7 +771,7 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
     let rows: Vec<Vec<String>> = periods
         .iter()
         .map(|p| {
-            let mut row = vec![period_label(by, p.start), fmt(p.split)];
+            let mut row = vec![by.label(p.start), fmt(p.split)];
             row.extend(p.between_poles.iter().map(|(_, _, s)| fmt(*s)));
             for (i, pole) in poles.iter().enumerate() {
                 let members: Vec<&str> = p

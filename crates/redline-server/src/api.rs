@@ -1,5 +1,5 @@
 //! The JSON API: `/api/events`, `/api/events/{id}`, `/api/documents` (GET one, POST many),
-//! `/api/dyads/{dyad}/series`, `/api/report`, `/api/alerts`, `/api/graph`, `/api/openapi.json`.
+//! `/api/dyads/{dyad}/series`, `/api/report`, `/api/alerts`, `/api/graph`, `/api/blocs`, `/api/openapi.json`.
 //!
 //! Query parameters are parsed here, strictly: an unknown or repeated parameter, or a value that
 //! does not parse, is a 400 naming it, so a typo (`?form=2024-01-01`) never silently widens a
@@ -55,6 +55,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/report", get(report))
         .route("/api/alerts", get(alerts))
         .route("/api/graph", get(graph))
+        .route("/api/blocs", get(blocs))
         .route("/api/openapi.json", get(openapi))
 }
 
@@ -253,7 +254,7 @@ fn event_query(p: &Params) -> Result<EventQuery, ApiError> {
 }
 
 /// `GET /api/events`: one page of merged events, newest first.
-async fn events(State(state): Shared, query: RawQuery) -> Result<Json<Value>, ApiError> {
+async fn events(State(state): Shared, query: RawQuery) -> Result<Response, ApiError> {
     let p = Params::parse(
         query,
         &[
@@ -271,13 +272,19 @@ async fn events(State(state): Shared, query: RawQuery) -> Result<Json<Value>, Ap
         ],
     )?;
     let q = event_query(&p)?;
-    let page = state
-        .read(move |store, _| Ok(redline_store::query::events_page(store, &q)?))
+    // Serialised on the blocking pool too: a page of 50 events is most of the request's work.
+    let body = state
+        .read(move |store, _| {
+            let page = redline_store::query::events_page(store, &q)?;
+            let json = wire::EventPageJson {
+                events: page.events.iter().map(wire::EventJson::from).collect(),
+                next_cursor: page.next.map(|c| c.encode()),
+            };
+            serde_json::to_vec(&json)
+                .map_err(|e| ApiError::internal(format!("cannot serialise events: {e}")))
+        })
         .await?;
-    Ok(Json(json!({
-        "events": page.events.iter().map(wire::event_json).collect::<Vec<_>>(),
-        "next_cursor": page.next.map(|c| c.encode()),
-    })))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// An event id from the path.
@@ -470,7 +477,7 @@ async fn series(
                 .unwrap_or_else(|| wire::tally_json(&Default::default()));
             Ok(Json(json!({
                 "dyad": wire::dyad_name(&dyad),
-                "by": wire::by_name(by),
+                "by": by.name(),
                 "from": r.from.map(|d| d.to_string()),
                 "to": r.to.map(|d| d.to_string()),
                 "totals": totals,
@@ -558,6 +565,81 @@ async fn graph(State(state): Shared, query: RawQuery) -> Result<Json<Value>, Api
                     "balance": (t.balance() * 1000.0).round() / 1000.0,
                     "goldstein_mean": (t.goldstein_mean() * 1000.0).round() / 1000.0,
                 })).collect::<Vec<_>>(),
+            })))
+        })
+        .await
+}
+
+/// The most poles `/api/blocs` takes.
+const MAX_POLES: usize = 8;
+
+/// `GET /api/blocs`: the signed graph's blocs period by period and each country's alignment
+/// with the poles (`redline blocs --format json`).
+async fn blocs(State(state): Shared, query: RawQuery) -> Result<Json<Value>, ApiError> {
+    let p = Params::parse(query, &["from", "to", "by", "poles", "min_events"])?;
+    let (from, to) = p.window()?;
+    let by = p.period("by")?;
+    let poles = match p.get("poles") {
+        None => vec!["USA".to_string(), "CHN".to_string(), "RUS".to_string()],
+        Some(list) => {
+            let mut poles: Vec<String> = Vec::new();
+            for code in list.split(',').map(str::trim) {
+                if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    return Err(ApiError::bad_parameter(
+                        "poles",
+                        format!("'{code}' is not a 3-letter country code"),
+                    ));
+                }
+                let code = code.to_ascii_uppercase();
+                if poles.contains(&code) {
+                    return Err(ApiError::bad_parameter(
+                        "poles",
+                        format!("{code} is named twice"),
+                    ));
+                }
+                poles.push(code);
+            }
+            if poles.len() > MAX_POLES {
+                return Err(ApiError::bad_parameter(
+                    "poles",
+                    format!("at most {MAX_POLES} poles"),
+                ));
+            }
+            poles
+        }
+    };
+    let min_events = p.number("min_events", 1, 1_000_000)?.unwrap_or(1);
+    state
+        .read(move |store, _| {
+            let Some((first, last)) = redline_store::report::store_days(store)? else {
+                return Ok(Json(json!({
+                    "from": null, "to": null, "by": by.name(), "poles": poles, "periods": [],
+                })));
+            };
+            let (from, to) = (from.unwrap_or(first), to.unwrap_or(last));
+            // A window of days is at most a few years of daily periods.
+            if by == Period::Day && (to - from).num_days() > 3660 {
+                return Err(ApiError::bad_parameter(
+                    "by",
+                    "daily blocs over more than ten years: choose week or month, or a shorter window",
+                ));
+            }
+            let periods = redline_store::blocs::blocs(
+                store,
+                &redline_store::blocs::BlocQuery {
+                    from,
+                    to,
+                    by,
+                    poles: poles.clone(),
+                    min_events,
+                },
+            )?;
+            Ok(Json(json!({
+                "from": from.to_string(),
+                "to": to.to_string(),
+                "by": by.name(),
+                "poles": poles,
+                "periods": redline_store::blocs::blocs_json(&periods, &poles, by),
             })))
         })
         .await

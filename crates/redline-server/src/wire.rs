@@ -8,6 +8,7 @@ use redline_store::alerts::Alert;
 use redline_store::export::EventRow;
 use redline_store::query::{DocumentDetail, MentionDetail};
 use redline_store::report::{Period, Report, Tally};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -18,23 +19,6 @@ fn round(x: f64, digits: i32) -> f64 {
 /// `PRK-RUS`.
 pub fn dyad_name(d: &(String, String)) -> String {
     format!("{}-{}", d.0, d.1)
-}
-
-/// `day`, `week` or `month`.
-pub fn by_name(by: Period) -> &'static str {
-    match by {
-        Period::Day => "day",
-        Period::Week => "week",
-        Period::Month => "month",
-    }
-}
-
-/// A period's label: `2024-06` for months, the first day otherwise.
-pub fn period_label(by: Period, d: NaiveDate) -> String {
-    match by {
-        Period::Month => d.format("%Y-%m").to_string(),
-        _ => d.to_string(),
-    }
 }
 
 /// Counts by quad class, Goldstein sum and mean, balance.
@@ -56,7 +40,7 @@ pub fn report_json(r: &Report) -> Value {
     json!({
         "from": r.from.map(|d| d.to_string()),
         "to": r.to.map(|d| d.to_string()),
-        "by": by_name(r.by),
+        "by": r.by.name(),
         "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
         "series": r.series.iter().map(|(d, periods)| json!({
             "dyad": dyad_name(d),
@@ -78,32 +62,82 @@ pub fn report_json(r: &Report) -> Value {
 pub fn periods_json(by: Period, periods: &[(NaiveDate, Tally)]) -> Vec<Value> {
     periods
         .iter()
-        .map(|(p, t)| json!({"period": period_label(by, *p), "start": p.to_string(), "totals": tally_json(t)}))
+        .map(|(p, t)| json!({"period": by.label(*p), "start": p.to_string(), "totals": tally_json(t)}))
         .collect()
+}
+
+/// A merged event with its first report, as the API answers it. Serialised straight from the
+/// row, without building a `Value` tree (the events endpoint's hot path); the keys are in
+/// alphabetical order, as in every other object of the API.
+#[derive(Serialize)]
+pub struct EventJson<'a> {
+    added_at: &'a str,
+    cameo: &'a str,
+    date: Option<String>,
+    doc_id: &'a str,
+    documents: i64,
+    goldstein: f64,
+    id: i64,
+    mentions: i64,
+    modality: &'a str,
+    plover: PloverJson<'a>,
+    publisher: &'a str,
+    quad_class: u8,
+    root: Option<&'a str>,
+    sentence: &'a str,
+    source: &'a str,
+    sources: i64,
+    target: Option<&'a str>,
+    url: Option<&'a str>,
+}
+
+/// An event's PLOVER category and mode.
+#[derive(Serialize)]
+struct PloverJson<'a> {
+    event: Option<&'a str>,
+    mode: Option<&'a str>,
+}
+
+impl<'a> From<&'a EventRow> for EventJson<'a> {
+    fn from(e: &'a EventRow) -> EventJson<'a> {
+        EventJson {
+            added_at: &e.added_at,
+            cameo: &e.cameo,
+            date: e.date.map(|d| d.to_string()),
+            doc_id: &e.doc_id,
+            documents: e.n_documents,
+            goldstein: e.goldstein,
+            id: e.event_key,
+            mentions: e.n_mentions,
+            modality: &e.modality,
+            plover: PloverJson {
+                event: e.plover_event.as_deref(),
+                mode: e.plover_mode.as_deref(),
+            },
+            publisher: &e.publisher,
+            quad_class: e.quad_class,
+            root: e.cameo.get(..2),
+            sentence: &e.sentence,
+            source: &e.source,
+            sources: e.n_sources,
+            target: e.target.as_deref(),
+            url: e.url.as_deref(),
+        }
+    }
+}
+
+/// A page of events, as `GET /api/events` answers it.
+#[derive(Serialize)]
+pub struct EventPageJson<'a> {
+    /// Newest first.
+    pub events: Vec<EventJson<'a>>,
+    /// Where the next page starts, `null` on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// A merged event with its first report.
 pub fn event_json(e: &EventRow) -> Value {
-    json!({
-        "id": e.event_key,
-        "date": e.date.map(|d| d.to_string()),
-        "source": e.source,
-        "target": e.target,
-        "cameo": e.cameo,
-        "root": e.cameo.get(..2),
-        "quad_class": e.quad_class,
-        "goldstein": e.goldstein,
-        "modality": e.modality,
-        "plover": {"event": e.plover_event, "mode": e.plover_mode},
-        "mentions": e.n_mentions,
-        "sources": e.n_sources,
-        "documents": e.n_documents,
-        "added_at": e.added_at,
-        "doc_id": e.doc_id,
-        "url": e.url,
-        "publisher": e.publisher,
-        "sentence": e.sentence,
-    })
+    serde_json::to_value(EventJson::from(e)).expect("an event serialises")
 }
 
 /// A byte range relative to `base`, as `{start, end}`.

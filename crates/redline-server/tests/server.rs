@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use redline::{Coder, Config, Dictionaries, Doc};
 use redline_server::{AppState, ServerConfig};
 use redline_store::{IngestDoc, Store};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -369,6 +369,52 @@ fn series_report_alerts_and_graph() {
 }
 
 #[test]
+fn blocs_split_the_peninsula_between_the_poles() {
+    let b = get_json("/api/blocs?from=2024-06-01&to=2024-06-30&poles=usa,CHN,RUS");
+    assert_eq!(b["poles"], json!(["USA", "CHN", "RUS"]));
+    let periods = b["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "{b}");
+    let june = &periods[0];
+    assert_eq!(june["period"], "2024-06");
+    let bloc = |c: &str| {
+        june["countries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["country"] == c)
+            .unwrap_or_else(|| panic!("{c} missing from {june}"))
+            .clone()
+    };
+    let (prk, kor) = (bloc("PRK"), bloc("KOR"));
+    assert_eq!(prk["bloc"], "RUS", "{prk}");
+    assert_eq!(kor["bloc"], "USA", "{kor}");
+    assert!(prk["alignment"]["RUS"].as_f64().unwrap() > 0.5);
+    assert!(kor["alignment"]["RUS"].as_f64().unwrap() < 0.0);
+    let split = june["split"].as_f64().unwrap();
+    assert!(split > 0.5 && split <= 1.0, "{split}");
+    let pairs: Vec<&str> = june["between_poles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["dyad"].as_str().unwrap())
+        .collect();
+    assert_eq!(pairs, ["USA-CHN", "USA-RUS", "CHN-RUS"]);
+
+    // The whole store by month: one period a month, the same figures for June.
+    let all = get_json("/api/blocs?by=month");
+    let months = all["periods"].as_array().unwrap();
+    assert!(months.len() >= 6);
+    let june_again = months.iter().find(|p| p["period"] == "2024-06").unwrap();
+    assert_eq!(june_again["split"], june["split"]);
+    // Fewer relationships count when each needs more events.
+    let strict = get_json("/api/blocs?from=2024-06-01&to=2024-06-30&min_events=3");
+    assert!(
+        strict["periods"][0]["countries"].as_array().unwrap().len()
+            <= june["countries"].as_array().unwrap().len()
+    );
+}
+
+#[test]
 fn malformed_parameters_are_400_naming_the_parameter() {
     for (path, parameter) in [
         ("/api/events?from=2024-13-01", "from"),
@@ -391,6 +437,10 @@ fn malformed_parameters_are_400_naming_the_parameter() {
         ("/api/report?top=-1", "top"),
         ("/api/graph?from=2024-02-30", "from"),
         ("/api/alerts?to=2024-1-1x", "to"),
+        ("/api/blocs?poles=USA,RU", "poles"),
+        ("/api/blocs?poles=USA,usa", "poles"),
+        ("/api/blocs?min_events=0", "min_events"),
+        ("/api/blocs?by=decade", "by"),
     ] {
         let r = get(path);
         assert_eq!(r.status, 400, "{path}: {}", r.body);
@@ -554,7 +604,7 @@ fn openapi_documents_every_path_and_real_responses_carry_its_fields() {
         event["doc_id"].as_str().unwrap().to_string(),
     );
     let paths = spec["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 9);
+    assert_eq!(paths.len(), 10);
     for (template, ops) in paths {
         let path = template
             .replace(

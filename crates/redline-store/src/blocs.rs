@@ -78,6 +78,35 @@ pub fn blocs(store: &Store, q: &BlocQuery) -> Result<Vec<BlocPeriod>, StoreError
     Ok(out)
 }
 
+/// The periods as JSON (the form of `redline blocs --format json` and `GET /api/blocs`):
+/// per period its label, the split, the poles' balances with each other and every country's
+/// bloc and alignment with each pole, to three decimals.
+pub fn blocs_json(periods: &[BlocPeriod], poles: &[String], by: Period) -> serde_json::Value {
+    use serde_json::json;
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    json!(
+        periods
+            .iter()
+            .map(|p| json!({
+                "period": by.label(p.start),
+                "start": p.start.to_string(),
+                "split": p.split.map(round),
+                "between_poles": p.between_poles.iter().map(|(i, j, s)| json!({
+                    "dyad": format!("{}-{}", poles[*i], poles[*j]),
+                    "balance": s.map(round),
+                })).collect::<Vec<_>>(),
+                "countries": p.countries.iter().map(|c| json!({
+                    "country": c.country,
+                    "bloc": c.bloc.map(|i| poles[i].clone()),
+                    "alignment": poles.iter().zip(&c.with_poles)
+                        .map(|(pole, a)| (pole.clone(), json!(a.map(round))))
+                        .collect::<serde_json::Map<_, _>>(),
+                })).collect::<Vec<_>>(),
+            }))
+            .collect::<Vec<_>>()
+    )
+}
+
 fn period(
     start: NaiveDate,
     tallies: &BTreeMap<(String, String), Tally>,

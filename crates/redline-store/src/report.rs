@@ -28,6 +28,24 @@ pub enum Period {
 }
 
 impl Period {
+    /// `day`, `week` or `month`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
+    /// The label of the period starting at `start`: `2024-06` for months, the first day
+    /// otherwise.
+    pub fn label(self, start: NaiveDate) -> String {
+        match self {
+            Period::Month => start.format("%Y-%m").to_string(),
+            _ => start.to_string(),
+        }
+    }
+
     /// The first day of the period holding `date`.
     pub fn start(self, date: NaiveDate) -> NaiveDate {
         match self {

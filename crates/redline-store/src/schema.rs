@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use crate::StoreError;
 
 /// The version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Version 1: documents, their sentences and the coded events (mentions), one row each.
 const V1: &str = "
@@ -175,9 +175,21 @@ CREATE INDEX dyad_day_by_day
     ON dyad_day(day, a, b, quad_class, n_events, goldstein_sum, tone_sum);
 ";
 
+/// Version 6: the events' day index covers what the API filters on. A filtered page (`dyad`,
+/// `country`, `cameo`, `quad_class`, `modality`) walks the day index newest first and tested
+/// each entry against its table row; with the filtered columns in the index only the matching
+/// rows are read. `event_key` is the second column so that the index still gives the page order
+/// (day, then id). On a synthetic store of 1 million events a country's material-conflict page
+/// went from 1.1 ms to 0.15 ms, a rare country's page from 3.2 ms to 0.18 ms.
+const V6: &str = "
+DROP INDEX events_by_day;
+CREATE INDEX events_by_day
+    ON events(day, event_key, source, target, cameo, quad_class, modality);
+";
+
 /// Every migration: the version it brings a file to, and its SQL. Version 2 also has a Rust
 /// backfill (merging the mentions of a version-1 file into events), run by [`crate::Store`].
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+pub const MIGRATIONS: &[(i64, &str)] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
 
 /// The version a file is at: 0 for an empty file.
 pub fn current_version(conn: &Connection) -> Result<i64, StoreError> {

@@ -194,6 +194,29 @@ fn every_released_schema_version_opens_and_migrates() {
         let tone = store.document_tone("a").unwrap();
         assert_eq!(tone.is_some(), version >= 5, "v{version}: {tone:?}");
         drop(store);
+        // Version 6: the day index covers the API's filters, whichever version the file began at.
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_index_info('events_by_day') ORDER BY seqno")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            columns,
+            [
+                "day",
+                "event_key",
+                "source",
+                "target",
+                "cameo",
+                "quad_class",
+                "modality"
+            ],
+            "v{version}"
+        );
+        drop(conn);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
         }

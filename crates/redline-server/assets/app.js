@@ -144,6 +144,31 @@ function graphSvg(g) {
   return svg;
 }
 
+// Blocs: per period the split and each pole's bloc, members by alignment.
+async function loadBlocs(ev) {
+  if (ev) ev.preventDefault();
+  const table = document.getElementById("blocs");
+  const status = document.getElementById("blocs-status");
+  try {
+    const b = await api("/api/blocs", formParams(document.getElementById("blocs-form")));
+    const head = el("tr", {}, el("th", { scope: "col" }, "Period"), el("th", { scope: "col" }, "Split"),
+      ...b.poles.map(p => el("th", { scope: "col" }, `${p} bloc`)));
+    table.tHead.replaceChildren(head);
+    const rows = [...b.periods].reverse().map(p => el("tr", {},
+      el("th", { scope: "row" }, p.period),
+      el("td", { class: "split" }, p.split === null ? "-" : p.split.toFixed(2)),
+      ...b.poles.map(pole => el("td", {}, p.countries
+        .filter(c => c.bloc === pole && c.country !== pole)
+        .sort((x, y) => y.alignment[pole] - x.alignment[pole] || x.country.localeCompare(y.country))
+        .map(c => `${c.country} ${c.alignment[pole].toFixed(2)}`).join(", ") || "-"))));
+    table.tBodies[0].replaceChildren(...rows);
+    status.textContent = `${b.periods.length} periods from ${b.from || "-"} to ${b.to || "-"}, newest first`;
+  } catch (err) {
+    status.textContent = `could not load the blocs: ${err.message}`;
+    table.tBodies[0].replaceChildren();
+  }
+}
+
 // Event table with the API's filters and cursor paging.
 let nextCursor = null;
 async function loadEvents(ev, more) {
@@ -172,9 +197,11 @@ async function loadEvents(ev, more) {
 
 document.getElementById("timeline-form").addEventListener("submit", loadTimeline);
 document.getElementById("graph-form").addEventListener("submit", loadGraph);
+document.getElementById("blocs-form").addEventListener("submit", loadBlocs);
 document.getElementById("events-form").addEventListener("submit", e => loadEvents(e, false));
 document.getElementById("events-more").addEventListener("click", () => loadEvents(null, true));
 loadAlerts();
 loadTimeline();
 loadGraph();
+loadBlocs();
 loadEvents(null, false);

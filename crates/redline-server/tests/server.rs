@@ -736,6 +736,11 @@ fn e2e_dashboard_in_chromium() {
     );
     let table = between("id=\"events\"", "</table>");
     assert!(table.matches("<tr>").count() > 10, "event table rows");
+    let blocs = between("id=\"blocs\"", "</table>");
+    assert!(
+        blocs.contains("RUS bloc") && blocs.contains(">2024-06<") && blocs.contains("PRK "),
+        "blocs table: {blocs}"
+    );
 
     // The alert list: newest first, each with links to its events; follow the first one.
     let alerts = between("id=\"alerts\"", "</ol>");

@@ -17,12 +17,14 @@ use rayon::prelude::*;
 use redline::{Coder, Doc};
 use redline_store::{BatchSummary, DocStatus, IngestDoc, Store, doc_hash};
 
+use crate::fetch::Fetcher;
 use crate::input;
 
 /// Arguments of `redline ingest`.
 #[derive(clap::Args, Clone)]
 pub struct IngestArgs {
-    /// Files or folders to ingest; `-` reads JSON Lines from standard input.
+    /// Files, folders or feed URLs (http, https) to ingest; `-` reads JSON Lines from standard
+    /// input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The store.
@@ -70,8 +72,9 @@ pub fn doc_source(doc: &Doc) -> String {
     doc.id.clone()
 }
 
-/// Reads every input; a file with any error is reported on stderr and contributes nothing.
-pub fn read_all(paths: &[PathBuf]) -> (Vec<Doc>, usize) {
+/// Reads every input, fetching feed URLs with `fetcher`; a file or URL with any error is reported
+/// on stderr and contributes nothing.
+pub fn read_all(paths: &[PathBuf], fetcher: &Fetcher) -> (Vec<Doc>, usize) {
     let mut docs = Vec::new();
     let mut skipped = 0;
     for path in input::expand(paths) {
@@ -85,7 +88,7 @@ pub fn read_all(paths: &[PathBuf]) -> (Vec<Doc>, usize) {
         };
         let mut file_docs = Vec::new();
         let mut errors = Vec::new();
-        input::read_path(&path, &mut |d| match d {
+        input::read_path(&path, fetcher, &mut |d| match d {
             Ok(d) => file_docs.push(d),
             Err(e) => errors.push(e),
         });
@@ -166,9 +169,10 @@ pub fn ingest_docs(
     Ok((summary, start.elapsed()))
 }
 
-/// `redline ingest`.
-pub fn run(args: &IngestArgs, coder: Arc<Coder>) -> Result<IngestOutcome> {
-    let (docs, skipped_files) = read_all(&args.paths);
+/// `redline ingest`; `fetcher` reads feed URLs (`watch` keeps one across polls, so that it can
+/// ask for a feed only if it changed).
+pub fn run(args: &IngestArgs, coder: Arc<Coder>, fetcher: &Fetcher) -> Result<IngestOutcome> {
+    let (docs, skipped_files) = read_all(&args.paths, fetcher);
     let n_docs = docs.len();
     let (summary, elapsed) = ingest_docs(&coder, docs, &args.db, args.batch)?;
     Ok(IngestOutcome {

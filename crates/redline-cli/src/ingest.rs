@@ -124,36 +124,51 @@ pub fn ingest_docs(
     );
     let (send, receive) = sync_channel::<(Vec<IngestDoc>, usize)>(2);
     let writer_progress = progress.clone();
-    let writer = std::thread::spawn(move || -> Result<BatchSummary> {
-        let mut total = BatchSummary::default();
-        let mut busy = Duration::ZERO;
-        for (batch, n_unchanged) in receive {
-            let t = Instant::now();
-            let mut s = store
-                .write_batch(&batch)
-                .context("cannot write to the store")?;
-            busy += t.elapsed();
-            s.unchanged += n_unchanged;
-            total += s;
-            writer_progress.inc((batch.len() + n_unchanged) as u64);
-        }
-        if std::env::var_os("REDLINE_TRACE_WRITER").is_some() {
-            eprintln!("writer busy {:.2} s", busy.as_secs_f64());
-        }
-        Ok(total)
-    });
+    // Named, so that profiles tell the writer's time from the coders'.
+    let writer = std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || -> Result<BatchSummary> {
+            let mut total = BatchSummary::default();
+            let mut busy = Duration::ZERO;
+            for (batch, n_unchanged) in receive {
+                let t = Instant::now();
+                let mut s = store
+                    .write_batch(&batch)
+                    .context("cannot write to the store")?;
+                busy += t.elapsed();
+                s.unchanged += n_unchanged;
+                total += s;
+                writer_progress.inc((batch.len() + n_unchanged) as u64);
+            }
+            if std::env::var_os("REDLINE_TRACE_WRITER").is_some() {
+                eprintln!("writer busy {:.2} s", busy.as_secs_f64());
+            }
+            Ok(total)
+        })
+        .context("cannot start the store writer")?;
     let mut send_result = Ok(());
-    for chunk in docs.chunks(batch.max(1)) {
-        let mut to_code = Vec::with_capacity(chunk.len());
+    // Documents move into their batch and on to the coder (they were cloned before: 3% of the
+    // coding threads' time in `bench ingest`).
+    let mut docs = docs.into_iter();
+    loop {
+        let chunk: Vec<Doc> = docs.by_ref().take(batch.max(1)).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let n_docs = chunk.len();
+        let mut to_code = Vec::with_capacity(n_docs);
         for doc in chunk {
-            if reader.status(&doc.id, &doc_hash(doc))? != DocStatus::Unchanged {
+            if reader.status(&doc.id, &doc_hash(&doc))? != DocStatus::Unchanged {
                 to_code.push(doc);
             }
         }
-        let n_unchanged = chunk.len() - to_code.len();
+        let n_unchanged = n_docs - to_code.len();
         let coded: Vec<IngestDoc> = to_code
-            .par_iter()
-            .map(|doc| IngestDoc::code(coder, (*doc).clone(), &doc_source(doc)))
+            .into_par_iter()
+            .map(|doc| {
+                let source = doc_source(&doc);
+                IngestDoc::code(coder, doc, &source)
+            })
             .collect();
         if send.send((coded, n_unchanged)).is_err() {
             send_result = Err(());

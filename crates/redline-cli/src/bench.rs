@@ -213,7 +213,10 @@ pub fn ingest(args: &IngestBenchArgs) -> Result<()> {
     }
     let coder = crate::make_coder(&[])?;
     let start = Instant::now();
-    let (docs, _) = crate::ingest::read_all(std::slice::from_ref(&corpus_path));
+    let (docs, _) = crate::ingest::read_all(
+        std::slice::from_ref(&corpus_path),
+        &crate::fetch::Fetcher::new(),
+    );
     let n_docs = docs.len();
     let (summary, _) = crate::ingest::ingest_docs(&coder, docs, &db, args.batch)?;
     let secs = start.elapsed().as_secs_f64();

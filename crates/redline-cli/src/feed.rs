@@ -5,8 +5,8 @@
 //! A small tolerant reader rather than a feed crate: feed-rs costs 37 s of build and 63 crates
 //! (../shared/notes/crates.md section 6) for the five fields used here. It reads elements by name,
 //! CDATA sections and the XML entities; a feed it cannot read is an error naming the file, and
-//! nothing from it is stored. Feeds are read from files; fetching URLs is left to `curl` (the
-//! machine this runs on has no network).
+//! nothing from it is stored. Feeds come from files or, through [`crate::fetch`], from URLs; this
+//! module only parses text.
 
 use chrono::NaiveDate;
 use redline::Doc;

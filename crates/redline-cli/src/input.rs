@@ -1,7 +1,7 @@
-//! Reading documents from files, folders and standard input.
+//! Reading documents from files, folders, feed URLs and standard input.
 //!
-//! Every source yields documents one at a time, or an error naming the file and line at fault, so
-//! that one bad document is reported and skipped while the batch goes on.
+//! Every source yields documents one at a time, or an error naming the file (or URL) and line at
+//! fault, so that one bad document is reported and skipped while the batch goes on.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use redline::Doc;
 use serde::Deserialize;
+
+use crate::fetch::{self, Fetched, Fetcher};
 
 /// A document that could not be read: where, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,11 +51,11 @@ pub fn parse_day(s: &str) -> Option<NaiveDate> {
 }
 
 /// Every file under `paths` that `redline code` reads (`.txt`, `.jsonl`, `.html`, and RSS or
-/// Atom feeds as `.rss`, `.atom`, `.xml`), in a stable order; `-` stays as is.
+/// Atom feeds as `.rss`, `.atom`, `.xml`), in a stable order; `-` and feed URLs stay as they are.
 pub fn expand(paths: &[PathBuf]) -> Vec<Result<PathBuf, InputError>> {
     let mut out = Vec::new();
     for path in paths {
-        if path.as_os_str() == "-" || path.is_file() {
+        if path.as_os_str() == "-" || path.to_str().is_some_and(fetch::is_url) || path.is_file() {
             out.push(Ok(path.clone()));
         } else if path.is_dir() {
             let mut found = Vec::new();
@@ -100,11 +102,16 @@ fn extension(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Reads the documents of one path (a file or `-`), calling `each` for every document or error.
-pub fn read_path(path: &Path, each: &mut dyn FnMut(Result<Doc, InputError>)) {
+/// Reads the documents of one path (a file, a feed URL fetched with `fetcher`, or `-`), calling
+/// `each` for every document or error.
+pub fn read_path(path: &Path, fetcher: &Fetcher, each: &mut dyn FnMut(Result<Doc, InputError>)) {
     let origin = path.display().to_string();
     if path.as_os_str() == "-" {
         read_jsonl("<stdin>", BufReader::new(std::io::stdin().lock()), each);
+        return;
+    }
+    if fetch::is_url(&origin) {
+        read_url(&origin, fetcher, each);
         return;
     }
     let ext = extension(path);
@@ -150,6 +157,26 @@ pub fn read_path(path: &Path, each: &mut dyn FnMut(Result<Doc, InputError>)) {
         }));
     } else {
         each(Ok(Doc::from_article(origin, text)));
+    }
+}
+
+/// Reads the feed at `url`: nothing when the server says it has not changed since `fetcher` last
+/// read it, an error naming the URL when it cannot be fetched or is not a feed.
+fn read_url(url: &str, fetcher: &Fetcher, each: &mut dyn FnMut(Result<Doc, InputError>)) {
+    let text = match fetcher.get(url) {
+        Ok(Fetched::Body(text)) => text,
+        Ok(Fetched::NotModified) => return,
+        Err(e) => return each(Err(e)),
+    };
+    if !crate::feed::is_feed(&text) {
+        return each(Err(InputError {
+            origin: url.to_string(),
+            message: "not an RSS or Atom feed".into(),
+        }));
+    }
+    match crate::feed::read_feed(url, &text) {
+        Ok(docs) => docs.into_iter().for_each(|d| each(Ok(d))),
+        Err(e) => each(Err(e)),
     }
 }
 

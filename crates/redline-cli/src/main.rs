@@ -9,6 +9,7 @@ mod compat;
 mod corpus;
 mod export;
 mod feed;
+mod fetch;
 mod ingest;
 mod input;
 mod monitor;
@@ -162,7 +163,8 @@ enum Scale {
 
 #[derive(clap::Args)]
 struct CodeArgs {
-    /// Files or folders to code; `-` reads JSON Lines from standard input.
+    /// Files, folders or feed URLs (http, https) to code; `-` reads JSON Lines from standard
+    /// input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Output format.
@@ -353,7 +355,7 @@ fn make_coder(extra: &[PathBuf]) -> Result<Arc<Coder>> {
 
 fn ingest_command(args: &ingest::IngestArgs) -> Result<bool> {
     let coder = make_coder(&args.dicts)?;
-    let outcome = ingest::run(args, coder)?;
+    let outcome = ingest::run(args, coder, &fetch::Fetcher::new())?;
     eprintln!("{}", ingest::summary_line(&outcome, &args.db));
     Ok(outcome.skipped_files == 0)
 }
@@ -427,6 +429,7 @@ fn code(args: CodeArgs) -> Result<bool> {
     let mut n_docs = 0usize;
     let mut table_rows: Vec<[String; 8]> = Vec::new();
     let mut write_error: Option<std::io::Error> = None;
+    let fetcher = fetch::Fetcher::new();
     for path in input::expand(&args.paths) {
         let path = match path {
             Ok(p) => p,
@@ -436,7 +439,7 @@ fn code(args: CodeArgs) -> Result<bool> {
                 continue;
             }
         };
-        input::read_path(&path, &mut |doc| {
+        input::read_path(&path, &fetcher, &mut |doc| {
             let mut doc = match doc {
                 Ok(d) => d,
                 Err(e) => {

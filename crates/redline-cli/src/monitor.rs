@@ -642,7 +642,7 @@ pub fn monitor(
         batch: 256,
         dicts: Vec::new(),
     };
-    let outcome = crate::ingest::run(&ingest_args, coder)?;
+    let outcome = crate::ingest::run(&ingest_args, coder, &crate::fetch::Fetcher::new())?;
     eprintln!("{}", crate::ingest::summary_line(&outcome, &args.db));
     let report_args = ReportArgs {
         db: args.db.clone(),
@@ -796,7 +796,7 @@ pub fn blocs(args: &BlocsArgs, out: &mut impl Write) -> Result<()> {
 /// Arguments of `redline watch`.
 #[derive(clap::Args, Clone)]
 pub struct WatchArgs {
-    /// Folders, files and feed files to poll.
+    /// Folders, files, feed files and feed URLs (http, https) to poll.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The store.
@@ -833,6 +833,9 @@ pub fn watch(
     };
     let mut all_ok = true;
     let mut round = 0;
+    // One fetcher for every poll: it sends each feed URL's ETag and Last-Modified back, so an
+    // unchanged feed answers 304 and is neither downloaded nor parsed again.
+    let fetcher = crate::fetch::Fetcher::new();
     loop {
         round += 1;
         let ingest_args = crate::ingest::IngestArgs {
@@ -841,7 +844,7 @@ pub fn watch(
             batch: 256,
             dicts: Vec::new(),
         };
-        let outcome = crate::ingest::run(&ingest_args, coder.clone())?;
+        let outcome = crate::ingest::run(&ingest_args, coder.clone(), &fetcher)?;
         all_ok &= outcome.skipped_files == 0;
         let s = outcome.summary;
         if s.added + s.replaced > 0 {

@@ -1168,3 +1168,143 @@ fn a_feed_is_ingested_and_watch_adds_only_what_is_new() {
             .any(|e| e.url.as_deref() == Some("https://wire.example/1"))
     );
 }
+
+/// A feed server on 127.0.0.1 port 0 for the URL tests: `/wire.rss` is an RSS feed with an ETag
+/// (answering `304` when the request carries it), `/gone.rss` is a 404, `/page.html` is not a
+/// feed. Returns the base URL and the request heads it saw.
+fn feed_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let feed = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Treaty</title><guid>u1</guid><link>https://wire.example/u1</link><pubDate>Fri, 21 Jun 2024 08:00:00 GMT</pubDate>
+<description>Russia and North Korea signed a defence treaty on Wednesday.</description></item>
+<item><title>Balloons</title><guid>u2</guid><link>https://wire.example/u2</link><pubDate>Sat, 29 Jun 2024 08:00:00 GMT</pubDate>
+<description>South Korea condemned North Korea on Friday over the balloons.</description></item>
+</channel></rss>"#;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let answer = if head.starts_with("GET /wire.rss ") {
+                if head
+                    .to_ascii_lowercase()
+                    .contains("if-none-match: \"wire-7\"")
+                {
+                    "HTTP/1.1 304 Not Modified\r\nETag: \"wire-7\"\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: \"wire-7\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{feed}",
+                        feed.len()
+                    )
+                }
+            } else if head.starts_with("GET /page.html ") {
+                let page = "<html><body><p>Not a feed.</p></body></html>";
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            };
+            log.lock().unwrap().push(head);
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    (base, seen)
+}
+
+/// The environment without proxy settings, so that requests to 127.0.0.1 stay on loopback.
+fn without_proxies(cmd: &mut Command) -> &mut Command {
+    for var in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn feed_urls_are_fetched_and_a_failing_url_is_reported_and_skipped() {
+    let (base, seen) = feed_server();
+    let dir = temp_dir("feed-urls");
+    let db = dir.join("u.db");
+    let gone = format!("{base}/gone.rss");
+    let page = format!("{base}/page.html");
+    let out = run(without_proxies(redline().arg("ingest"))
+        .arg(&gone)
+        .arg(format!("{base}/wire.rss"))
+        .arg(&page)
+        .arg("--db")
+        .arg(&db));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Something was skipped: exit status 1, and each failure names its URL.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{gone}: cannot fetch: HTTP 404 Not Found")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{page}: not an RSS or Atom feed")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 new"), "{stderr}");
+    let store = redline_store::Store::open(&db).unwrap();
+    assert_eq!(store.counts().unwrap().documents, 2);
+    let events = redline_store::export::events(&store, &Default::default()).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.url.as_deref() == Some("https://wire.example/u1"))
+    );
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter()
+            .all(|h| h.to_ascii_lowercase().contains("user-agent: redline/")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn watch_asks_for_a_feed_url_only_if_it_changed() {
+    let (base, seen) = feed_server();
+    let dir = temp_dir("watch-url");
+    let db = dir.join("w.db");
+    let out = run(without_proxies(redline().arg("watch"))
+        .arg(format!("{base}/wire.rss"))
+        .args(["--interval", "0", "--rounds", "3", "--db"])
+        .arg(&db));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout.matches("ingested").count(), 1, "{stdout}");
+    assert!(stdout.contains("2 new"), "{stdout}");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    // The first poll downloads the feed; the next two send its ETag back and get 304.
+    assert!(!seen[0].to_ascii_lowercase().contains("if-none-match"));
+    for head in &seen[1..] {
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("if-none-match: \"wire-7\""),
+            "{head}"
+        );
+    }
+}

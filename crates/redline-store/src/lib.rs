@@ -38,7 +38,7 @@ pub mod query;
 pub mod report;
 pub mod schema;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -211,9 +211,10 @@ impl MergeIndex {
         tx: &Transaction<'_>,
         f: &EventFields<'_>,
         now: &str,
+        rollups: &mut RollupDeltas,
     ) -> Result<(i64, bool), StoreError> {
         let Some(day) = f.day else {
-            return Ok((create_event(tx, f, now)?, true));
+            return Ok((create_event(tx, f, now, rollups)?, true));
         };
         let key = MergeIndex::key(f);
         if !self.by_key.contains_key(&key) {
@@ -241,7 +242,7 @@ impl MergeIndex {
         if let Some(&(_, k)) = best {
             return Ok((k, false));
         }
-        let k = create_event(tx, f, now)?;
+        let k = create_event(tx, f, now, rollups)?;
         list.push((day, k));
         self.n_entries += 1;
         Ok((k, true))
@@ -257,6 +258,30 @@ impl MergeIndex {
     fn clear(&mut self) {
         self.by_key.clear();
         self.n_entries = 0;
+    }
+}
+
+/// The counts of an event created in the transaction being written: all its mentions are in
+/// it, so they are counted as they are written instead of recounted in SQL afterwards
+/// (recounting every touched event was a sixth of the writer's instructions).
+#[derive(Default)]
+struct NewEventCounts {
+    n_mentions: i64,
+    /// Distinct, in the order written (a document's mentions are written together).
+    doc_keys: Vec<i64>,
+    /// Distinct origins of those documents.
+    origins: Vec<String>,
+}
+
+impl NewEventCounts {
+    fn add(&mut self, doc_key: i64, origin: &str) {
+        self.n_mentions += 1;
+        if self.doc_keys.last() != Some(&doc_key) {
+            self.doc_keys.push(doc_key);
+            if !self.origins.iter().any(|o| o == origin) {
+                self.origins.push(origin.to_string());
+            }
+        }
     }
 }
 
@@ -321,6 +346,16 @@ impl Store {
         // checkpoints.
         conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // The query planner stability guarantee: a statement's plan is fixed when it is
+        // prepared. Without it SQLite (built with STAT4, as rusqlite bundles it) marked the
+        // near-duplicate lookup (`... WHERE band = ?1 ORDER BY doc_key DESC LIMIT 8`) to be
+        // re-prepared on every new binding: 99 re-prepares in 100 calls, half of that lookup's
+        // time and about a tenth of the writer's. The store never runs ANALYZE and has no NOCASE
+        // columns, so no plan here depends on a bound value.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         // Ingest uses about 25 distinct statements; the default cache holds 16, and re-preparing
         // them on every row cost 4x in `bench ingest`.
         conn.set_prepared_statement_cache_capacity(64);
@@ -410,7 +445,12 @@ impl Store {
     fn try_write_batch(&mut self, docs: &[IngestDoc]) -> Result<BatchSummary, StoreError> {
         let tx = self.conn.transaction()?;
         let mut summary = BatchSummary::default();
-        let mut touched = BTreeSet::new();
+        // Events whose counts are recounted in SQL at the end: those that existed before this
+        // transaction and gained mentions, and those that lost mentions to a replacement.
+        let mut recount = BTreeSet::new();
+        // Events created in this transaction, counted here as their mentions are written.
+        let mut created: HashMap<i64, NewEventCounts> = HashMap::new();
+        let mut rollups = RollupDeltas::default();
         let now = chrono_now();
         for d in docs {
             let existing: Option<(i64, String)> = tx
@@ -423,12 +463,12 @@ impl Store {
                     continue;
                 }
                 Some((doc_key, _)) => {
-                    remove_document(&tx, doc_key, &mut touched)?;
+                    remove_document(&tx, doc_key, &mut recount)?;
                     summary.replaced += 1;
                 }
                 None => summary.added += 1,
             }
-            let doc_key = insert_document(&tx, d, &now)?;
+            let (doc_key, origin) = insert_document(&tx, d, &now)?;
             for (i, s) in d.sentences.iter().enumerate() {
                 tx.prepare_cached(
                     "INSERT INTO sentences (doc_key, sentence_index, start, end) VALUES (?1, ?2, ?3, ?4)",
@@ -437,17 +477,46 @@ impl Store {
             }
             for (e, provenance) in d.events.iter().zip(&d.provenance) {
                 let fields = EventFields::of(e);
-                let (event_key, created) = self.merge.find_or_create(&tx, &fields, &now)?;
-                summary.new_events += usize::from(created);
-                insert_mention(&tx, doc_key, Some(event_key), e, provenance.clone())?;
+                let (event_key, is_new) =
+                    self.merge
+                        .find_or_create(&tx, &fields, &now, &mut rollups)?;
+                summary.new_events += usize::from(is_new);
+                insert_mention(&tx, doc_key, Some(event_key), e, provenance)?;
                 if e.location.is_some() {
                     locate_event(&tx, event_key, e)?;
                 }
-                touched.insert(event_key);
+                if is_new {
+                    created.insert(event_key, NewEventCounts::default());
+                }
+                match created.get_mut(&event_key) {
+                    Some(counts) => counts.add(doc_key, &origin),
+                    None => {
+                        recount.insert(event_key);
+                    }
+                }
                 summary.mentions += 1;
             }
         }
-        refresh_events(&tx, &touched, &mut self.merge)?;
+        // An event created here whose mentions a later replacement in this batch removed has
+        // counts only SQL knows.
+        created.retain(|k, _| !recount.contains(k));
+        refresh_events(&tx, &recount, &mut self.merge, &mut rollups)?;
+        let mut keys: Vec<i64> = created.keys().copied().collect();
+        keys.sort_unstable();
+        for key in keys {
+            let c = &created[&key];
+            tx.prepare_cached(
+                "UPDATE events SET n_mentions = ?2, n_documents = ?3, n_sources = ?4
+                 WHERE event_key = ?1",
+            )?
+            .execute(params![
+                key,
+                c.n_mentions,
+                c.doc_keys.len() as i64,
+                c.origins.len() as i64
+            ])?;
+        }
+        rollups.flush(&tx)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -528,6 +597,7 @@ impl Store {
         while done < n_events {
             let chunk = (n_events - done).min(100_000);
             self.in_transaction(|tx| {
+                let mut rollups = RollupDeltas::default();
                 for _ in 0..chunk {
                     // Squaring a uniform number makes low indexes (busy countries) common.
                     let mut skewed = || {
@@ -551,14 +621,14 @@ impl Store {
                         // Tone follows the Goldstein score, as it does in news, halved.
                         tone: goldstein / 2.0,
                     };
-                    let key = create_event(tx, &f, &now)?;
+                    let key = create_event(tx, &f, &now, &mut rollups)?;
                     tx.prepare_cached(
                         "UPDATE events SET n_mentions = 1, n_sources = 1, n_documents = 1
                          WHERE event_key = ?1",
                     )?
                     .execute([key])?;
                 }
-                Ok(())
+                rollups.flush(tx)
             })?;
             done += chunk;
         }
@@ -587,7 +657,12 @@ fn chrono_now() -> String {
         .unwrap_or_default()
 }
 
-fn insert_document(tx: &Transaction<'_>, d: &IngestDoc, now: &str) -> Result<i64, StoreError> {
+/// Inserts a document; returns its key and its origin (the source it counts as).
+fn insert_document(
+    tx: &Transaction<'_>,
+    d: &IngestDoc,
+    now: &str,
+) -> Result<(i64, String), StoreError> {
     let signature = d.signature;
     tx.prepare_cached(
         "INSERT INTO documents (id, content_hash, url, title, source, published, text, body_start,
@@ -615,17 +690,18 @@ fn insert_document(tx: &Transaction<'_>, d: &IngestDoc, now: &str) -> Result<i64
         f64::from(d.tone.valence),
     ])?;
     let doc_key = tx.last_insert_rowid();
-    link_near_duplicate(tx, doc_key, &signature)?;
-    Ok(doc_key)
+    let origin = link_near_duplicate(tx, doc_key, &signature)?;
+    Ok((doc_key, origin.unwrap_or_else(|| d.source.clone())))
 }
 
 /// Records the document's MinHash bands and, when an earlier document is the same story, makes
-/// this one a duplicate of it with its origin (so that both count as one source).
+/// this one a duplicate of it with its origin (so that both count as one source); returns that
+/// origin.
 fn link_near_duplicate(
     tx: &Transaction<'_>,
     doc_key: i64,
     signature: &fingerprint::Signature,
-) -> Result<(), StoreError> {
+) -> Result<Option<String>, StoreError> {
     let bands = fingerprint::bands(signature);
     // Candidates: the latest documents sharing a band (a republished story follows its original
     // closely; common boilerplate bands are shared by thousands of documents, and reading them
@@ -657,7 +733,7 @@ fn link_near_duplicate(
             break;
         }
     }
-    if let Some((other, origin)) = best {
+    if let Some((other, origin)) = &best {
         tx.prepare_cached(
             "UPDATE documents SET duplicate_of = ?1, origin = ?2 WHERE doc_key = ?3",
         )?
@@ -667,7 +743,7 @@ fn link_near_duplicate(
         tx.prepare_cached("INSERT INTO minhash_bands (band, doc_key) VALUES (?1, ?2)")?
             .execute(params![band, doc_key])?;
     }
-    Ok(())
+    Ok(best.map(|(_, origin)| origin))
 }
 
 fn remove_document(
@@ -733,7 +809,12 @@ impl<'a> EventFields<'a> {
 }
 
 /// Creates a merged event for a mention with `f`, counted in the daily aggregate.
-fn create_event(tx: &Transaction<'_>, f: &EventFields<'_>, now: &str) -> Result<i64, StoreError> {
+fn create_event(
+    tx: &Transaction<'_>,
+    f: &EventFields<'_>,
+    now: &str,
+    rollups: &mut RollupDeltas,
+) -> Result<i64, StoreError> {
     tx.prepare_cached(
         "INSERT INTO events (source, target, cameo, quad_class, goldstein, modality, day, added_at,
              tone)
@@ -752,7 +833,7 @@ fn create_event(tx: &Transaction<'_>, f: &EventFields<'_>, now: &str) -> Result<
     ])?;
     let key = tx.last_insert_rowid();
     if let Some((a, b, day)) = f.dyad() {
-        add_to_dyad_day(tx, a, b, day, f.quad_class, 1, f.goldstein, f.tone)?;
+        rollups.add(a, b, day, f.quad_class, 1, f.goldstein, f.tone);
     }
     Ok(key)
 }
@@ -790,80 +871,150 @@ pub fn month_index(day: i64) -> i64 {
     i64::from(d.year()) * 12 + i64::from(d.month0())
 }
 
-/// Adds `n` events with `goldstein` and `tone` each to the daily and monthly aggregates of dyad
-/// `a`-`b`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn add_to_dyad_day(
-    tx: &Transaction<'_>,
-    a: &str,
-    b: &str,
-    day: i64,
-    quad_class: u8,
-    n: i64,
-    goldstein: f64,
-    tone: f64,
-) -> Result<(), StoreError> {
-    let month = month_index(day);
-    // The day and month rollups are kept in step by the same upsert.
-    for (table, unit, at) in [("dyad_day", "day", day), ("dyad_month", "month", month)] {
-        tx.prepare_cached(&format!(
-            "INSERT INTO {table} (a, b, {unit}, quad_class, n_events, goldstein_sum, tone_sum)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (a, b, {unit}, quad_class) DO UPDATE SET
-               n_events = n_events + excluded.n_events,
-               goldstein_sum = goldstein_sum + excluded.goldstein_sum,
-               tone_sum = tone_sum + excluded.tone_sum"
-        ))?
-        .execute(params![
-            a,
-            b,
-            at,
-            quad_class,
-            n,
-            goldstein * n as f64,
-            tone * n as f64
-        ])?;
-        if n < 0 {
-            tx.prepare_cached(&format!(
-                "DELETE FROM {table} WHERE a = ?1 AND b = ?2 AND {unit} = ?3 AND quad_class = ?4
-                   AND n_events <= 0"
-            ))?
-            .execute(params![a, b, at, quad_class])?;
+/// A rollup row's key: the dyad (`a` < `b`), the day or month index, the quad class.
+type RollupKey = (String, String, i64, u8);
+
+/// What a transaction adds to the daily and monthly rollups, per row: events, Goldstein sum,
+/// tone sum. Summed in memory and written once per row at the end of the transaction: an
+/// upsert per new event (two, with the month) was a sixth of the writer's instructions, and the
+/// rollups are read only outside writing transactions.
+#[derive(Default)]
+struct RollupDeltas {
+    day: BTreeMap<RollupKey, (i64, f64, f64)>,
+    month: BTreeMap<RollupKey, (i64, f64, f64)>,
+}
+
+impl RollupDeltas {
+    /// Adds `n` events (negative: removes them) with `goldstein` and `tone` each to dyad
+    /// `a`-`b` on `day`.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        a: &str,
+        b: &str,
+        day: i64,
+        quad_class: u8,
+        n: i64,
+        goldstein: f64,
+        tone: f64,
+    ) {
+        for (map, at) in [(&mut self.day, day), (&mut self.month, month_index(day))] {
+            let delta = map
+                .entry((a.to_string(), b.to_string(), at, quad_class))
+                .or_insert((0, 0.0, 0.0));
+            delta.0 += n;
+            delta.1 += goldstein * n as f64;
+            delta.2 += tone * n as f64;
         }
     }
-    Ok(())
+
+    /// Writes the sums into `dyad_day` and `dyad_month`; a row left with no events goes.
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        // The SQL is written out for each table, not formatted per call.
+        const DAY: [&str; 2] = [
+            "INSERT INTO dyad_day (a, b, day, quad_class, n_events, goldstein_sum, tone_sum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (a, b, day, quad_class) DO UPDATE SET
+               n_events = n_events + excluded.n_events,
+               goldstein_sum = goldstein_sum + excluded.goldstein_sum,
+               tone_sum = tone_sum + excluded.tone_sum",
+            "DELETE FROM dyad_day WHERE a = ?1 AND b = ?2 AND day = ?3 AND quad_class = ?4
+               AND n_events <= 0",
+        ];
+        const MONTH: [&str; 2] = [
+            "INSERT INTO dyad_month (a, b, month, quad_class, n_events, goldstein_sum, tone_sum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (a, b, month, quad_class) DO UPDATE SET
+               n_events = n_events + excluded.n_events,
+               goldstein_sum = goldstein_sum + excluded.goldstein_sum,
+               tone_sum = tone_sum + excluded.tone_sum",
+            "DELETE FROM dyad_month WHERE a = ?1 AND b = ?2 AND month = ?3 AND quad_class = ?4
+               AND n_events <= 0",
+        ];
+        for (map, [upsert, delete]) in [(&mut self.day, DAY), (&mut self.month, MONTH)] {
+            for ((a, b, at, quad_class), (n, goldstein, tone)) in std::mem::take(map) {
+                if n == 0 && goldstein == 0.0 && tone == 0.0 {
+                    continue;
+                }
+                tx.prepare_cached(upsert)?
+                    .execute(params![a, b, at, quad_class, n, goldstein, tone])?;
+                // Also at zero: adding and removing events in one transaction can leave a
+                // rounding residue in the sums, and a row without events must not stay.
+                if n <= 0 {
+                    tx.prepare_cached(delete)?
+                        .execute(params![a, b, at, quad_class])?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One dictionary entry in the stored provenance.
+#[derive(serde::Serialize)]
+struct StoredEntry<'a> {
+    code: &'a str,
+    entry: &'a str,
+    kind: &'a str,
+    phrase: &'a str,
+}
+
+/// The stored provenance. Fields are in alphabetical order, the order in which the
+/// `serde_json::json!` map this replaced wrote them, so stored provenance is byte for byte what
+/// it was (a unit test compares the two). Building that map allocated a `String` key and a
+/// `Value` for every field: 8% of the coding threads' time in `bench ingest`.
+#[derive(serde::Serialize)]
+struct StoredProvenance<'a> {
+    coder_version: &'a str,
+    date_text: Option<[usize; 2]>,
+    dictionary_version: &'a str,
+    matched: Vec<[usize; 2]>,
+    modality_cue: Option<[usize; 2]>,
+    passive: bool,
+    pattern: &'a str,
+    pattern_text: &'a str,
+    reciprocal: bool,
+    source_entries: Vec<StoredEntry<'a>>,
+    source_via: Option<&'a str>,
+    target_entries: Vec<StoredEntry<'a>>,
+    target_via: Option<&'a str>,
 }
 
 /// The provenance of an event as stored: JSON with the pattern, the dictionary entries, the
 /// matched spans and the versions.
 pub fn provenance_json(e: &Event) -> String {
     let p = &e.provenance;
-    let entries = |a: Option<&redline::coder::ActorRef>| -> Vec<serde_json::Value> {
+    fn entries(a: Option<&redline::coder::ActorRef>) -> Vec<StoredEntry<'_>> {
         a.map(|a| {
             a.entries
                 .iter()
-                .map(|x| serde_json::json!({"entry": x.location, "kind": x.kind, "phrase": x.phrase, "code": x.code}))
+                .map(|x| StoredEntry {
+                    code: &x.code,
+                    entry: &x.location,
+                    kind: x.kind,
+                    phrase: &x.phrase,
+                })
                 .collect()
         })
         .unwrap_or_default()
+    }
+    let span = |s: Span| [s.start, s.end];
+    let stored = StoredProvenance {
+        coder_version: p.coder_version,
+        date_text: p.date_span.map(span),
+        dictionary_version: &p.dictionary_version,
+        matched: p.matched.iter().map(|&s| span(s)).collect(),
+        modality_cue: p.modality_cue.map(span),
+        passive: p.passive,
+        pattern: &p.pattern,
+        pattern_text: &p.pattern_text,
+        reciprocal: p.reciprocal,
+        source_entries: entries(Some(&e.source)),
+        source_via: e.source.via,
+        target_entries: entries(e.target.as_ref()),
+        target_via: e.target.as_ref().and_then(|t| t.via),
     };
-    let span = |s: Span| serde_json::json!([s.start, s.end]);
-    let provenance = serde_json::json!({
-        "pattern": p.pattern,
-        "pattern_text": p.pattern_text,
-        "matched": p.matched.iter().map(|&s| span(s)).collect::<Vec<_>>(),
-        "source_entries": entries(Some(&e.source)),
-        "target_entries": entries(e.target.as_ref()),
-        "source_via": e.source.via,
-        "target_via": e.target.as_ref().and_then(|t| t.via),
-        "modality_cue": p.modality_cue.map(span),
-        "date_text": p.date_span.map(span),
-        "reciprocal": p.reciprocal,
-        "passive": p.passive,
-        "coder_version": p.coder_version,
-        "dictionary_version": p.dictionary_version,
-    });
-    provenance.to_string()
+    serde_json::to_string(&stored).expect("provenance serialises")
 }
 
 fn insert_mention(
@@ -871,62 +1022,71 @@ fn insert_mention(
     doc_key: i64,
     event_key: Option<i64>,
     e: &Event,
-    provenance: String,
+    provenance: &str,
 ) -> Result<(), StoreError> {
     let p = &e.provenance;
-    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    // Version 1 files have no event_key: the fixture writer passes None.
-    let sql = if event_key.is_some() {
+    fn non_empty(s: &str) -> Option<&str> {
+        (!s.is_empty()).then_some(s)
+    }
+    let target = e.target.as_ref();
+    // Borrowed values only: this runs for every mention, and boxing each parameter and copying
+    // its strings showed in the writer's profile.
+    let common = params![
+        doc_key,
+        e.sentence_index as i64,
+        e.source.code.as_str(),
+        target.map(|t| t.code.as_str()),
+        e.code.as_str(),
+        e.quad_class,
+        f64::from(e.goldstein),
+        non_empty(&e.plover_event),
+        non_empty(&e.plover_mode),
+        e.modality.as_str(),
+        e.date.map(day_number),
+        e.date_basis.as_str(),
+        e.source.span.start as i64,
+        e.source.span.end as i64,
+        target.map(|t| t.span.start as i64),
+        target.map(|t| t.span.end as i64),
+        p.head.start as i64,
+        p.head.end as i64,
+        provenance,
+    ];
+    let Some(event_key) = event_key else {
+        // Version 1 files have no event_key: the fixture writer passes None.
+        tx.prepare_cached(
+            "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class,
+                 goldstein, plover_event, plover_mode, modality, day, date_basis, source_start,
+                 source_end, target_start, target_end, head_start, head_end, provenance)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19)",
+        )?
+        .execute(common)?;
+        return Ok(());
+    };
+    let l = e.location.as_ref();
+    let located = params![
+        event_key,
+        f64::from(e.tone.tone),
+        l.map(|l| l.name.as_str()),
+        l.map(|l| l.kind.as_str()),
+        l.map(|l| l.country.as_str()),
+        l.map(|l| l.admin1.as_str()),
+        l.map(|l| f64::from(l.lat)),
+        l.map(|l| f64::from(l.lon)),
+        l.map(|l| l.geonameid),
+        l.map(|l| l.basis.as_str()),
+    ];
+    tx.prepare_cached(
         "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class, goldstein,
              plover_event, plover_mode, modality, day, date_basis, source_start, source_end,
              target_start, target_end, head_start, head_end, provenance, event_key, tone,
              location_name, location_kind, location_country, location_admin1, location_lat,
              location_lon, location_geonameid, location_basis)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
-    } else {
-        "INSERT INTO mentions (doc_key, sentence_index, source, target, cameo, quad_class, goldstein,
-             plover_event, plover_mode, modality, day, date_basis, source_start, source_end,
-             target_start, target_end, head_start, head_end, provenance)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19)"
-    };
-    let mut values: Vec<Box<dyn rusqlite::ToSql>> = vec![
-        Box::new(doc_key),
-        Box::new(e.sentence_index as i64),
-        Box::new(e.source.code.as_str().to_string()),
-        Box::new(e.target.as_ref().map(|t| t.code.as_str().to_string())),
-        Box::new(e.code.as_str().to_string()),
-        Box::new(e.quad_class),
-        Box::new(f64::from(e.goldstein)),
-        Box::new(non_empty(&e.plover_event)),
-        Box::new(non_empty(&e.plover_mode)),
-        Box::new(e.modality.as_str()),
-        Box::new(e.date.map(day_number)),
-        Box::new(e.date_basis.as_str()),
-        Box::new(e.source.span.start as i64),
-        Box::new(e.source.span.end as i64),
-        Box::new(e.target.as_ref().map(|t| t.span.start as i64)),
-        Box::new(e.target.as_ref().map(|t| t.span.end as i64)),
-        Box::new(p.head.start as i64),
-        Box::new(p.head.end as i64),
-        Box::new(provenance),
-    ];
-    if let Some(k) = event_key {
-        values.push(Box::new(k));
-        values.push(Box::new(f64::from(e.tone.tone)));
-        let l = e.location.as_ref();
-        values.push(Box::new(l.map(|l| l.name.clone())));
-        values.push(Box::new(l.map(|l| l.kind.as_str())));
-        values.push(Box::new(l.map(|l| l.country.clone())));
-        values.push(Box::new(l.map(|l| l.admin1.clone())));
-        values.push(Box::new(l.map(|l| f64::from(l.lat))));
-        values.push(Box::new(l.map(|l| f64::from(l.lon))));
-        values.push(Box::new(l.map(|l| l.geonameid)));
-        values.push(Box::new(l.map(|l| l.basis.as_str())));
-    }
-    tx.prepare_cached(sql)?
-        .execute(rusqlite::params_from_iter(values.iter()))?;
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+    )?
+    .execute(rusqlite::params_from_iter(common.iter().chain(located.iter())))?;
     Ok(())
 }
 
@@ -962,7 +1122,7 @@ pub fn raw_insert_v1(
         )?;
     }
     for e in events {
-        insert_mention(tx, doc_key, None, e, provenance_json(e))?;
+        insert_mention(tx, doc_key, None, e, &provenance_json(e))?;
     }
     Ok(())
 }
@@ -973,6 +1133,7 @@ fn refresh_events(
     tx: &Transaction<'_>,
     touched: &BTreeSet<i64>,
     merge: &mut MergeIndex,
+    rollups: &mut RollupDeltas,
 ) -> Result<(), StoreError> {
     if touched.is_empty() {
         return Ok(());
@@ -1034,7 +1195,7 @@ fn refresh_events(
             tone: tone.unwrap_or(0.0),
         };
         if let Some((a, b, day)) = f.dyad() {
-            add_to_dyad_day(tx, a, b, day, quad_class, -1, goldstein, f.tone)?;
+            rollups.add(a, b, day, quad_class, -1, goldstein, f.tone);
         }
         merge.forget(&MergeIndex::key(&f));
         tx.prepare_cached("DELETE FROM events WHERE event_key = ?1")?
@@ -1091,6 +1252,7 @@ fn backfill_v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let now = chrono_now();
     let mut touched = BTreeSet::new();
     let mut merge = MergeIndex::default();
+    let mut rollups = RollupDeltas::default();
     for (mention_key, source, target, cameo, quad_class, goldstein, modality, day) in &mentions {
         let f = EventFields {
             source,
@@ -1102,14 +1264,15 @@ fn backfill_v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
             day: *day,
             tone: 0.0,
         };
-        let (event_key, _) = merge.find_or_create(tx, &f, &now)?;
+        let (event_key, _) = merge.find_or_create(tx, &f, &now, &mut rollups)?;
         tx.execute(
             "UPDATE mentions SET event_key = ?1 WHERE mention_key = ?2",
             params![event_key, mention_key],
         )?;
         touched.insert(event_key);
     }
-    refresh_events(tx, &touched, &mut merge)
+    refresh_events(tx, &touched, &mut merge, &mut rollups)?;
+    rollups.flush(tx)
 }
 
 #[cfg(test)]
@@ -1129,6 +1292,253 @@ mod tests {
         assert_eq!(country("GOV"), None);
         assert_eq!(country("IGOUNO"), None);
         assert_eq!(country("US"), None);
+    }
+
+    /// The provenance as it was written before `StoredProvenance`: a `serde_json::json!` map.
+    fn provenance_json_as_a_map(e: &Event) -> String {
+        let p = &e.provenance;
+        let entries = |a: Option<&redline::coder::ActorRef>| -> Vec<serde_json::Value> {
+            a.map(|a| {
+                a.entries
+                    .iter()
+                    .map(|x| serde_json::json!({"entry": x.location, "kind": x.kind, "phrase": x.phrase, "code": x.code}))
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let span = |s: Span| serde_json::json!([s.start, s.end]);
+        serde_json::json!({
+            "pattern": p.pattern,
+            "pattern_text": p.pattern_text,
+            "matched": p.matched.iter().map(|&s| span(s)).collect::<Vec<_>>(),
+            "source_entries": entries(Some(&e.source)),
+            "target_entries": entries(e.target.as_ref()),
+            "source_via": e.source.via,
+            "target_via": e.target.as_ref().and_then(|t| t.via),
+            "modality_cue": p.modality_cue.map(span),
+            "date_text": p.date_span.map(span),
+            "reciprocal": p.reciprocal,
+            "passive": p.passive,
+            "coder_version": p.coder_version,
+            "dictionary_version": p.dictionary_version,
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn stored_provenance_is_byte_for_byte_the_json_map() {
+        let coder = Coder::new(
+            std::sync::Arc::new(redline::Dictionaries::embedded().0),
+            redline::Config::default(),
+        );
+        let doc = Doc::new(
+            "p1",
+            "Russia and North Korea signed a defence treaty on Wednesday. North Korea may \
+             launch a missile, officials warned. South Korea was criticised by North Korean \
+             leader Kim Jong-un on 3 May.",
+        )
+        .with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        let events = coder.code(&doc);
+        assert!(events.len() >= 3, "{events:?}");
+        assert!(events.iter().any(|e| e.provenance.modality_cue.is_some()));
+        assert!(events.iter().any(|e| e.provenance.date_span.is_some()));
+        for e in &events {
+            assert_eq!(provenance_json(e), provenance_json_as_a_map(e));
+        }
+    }
+
+    /// The rollups as stored, and as recomputed from the merged events.
+    #[allow(clippy::type_complexity)]
+    fn rollups_and_events(
+        store: &Store,
+    ) -> [(
+        Vec<(String, String, i64, u8, i64, f64)>,
+        Vec<(String, String, i64, u8, i64, f64)>,
+    ); 2] {
+        let stored = |sql: &str| -> Vec<(String, String, i64, u8, i64, f64)> {
+            store
+                .conn
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let mut by_day: BTreeMap<(String, String, i64, u8), (i64, f64)> = BTreeMap::new();
+        let mut by_month = by_day.clone();
+        let events: Vec<(String, Option<String>, String, u8, f64, String, Option<i64>)> = store
+            .conn
+            .prepare(
+                "SELECT source, target, cameo, quad_class, goldstein, modality, day FROM events",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (source, target, cameo, quad_class, goldstein, modality, day) in &events {
+            let f = EventFields {
+                source,
+                target: target.as_deref(),
+                cameo,
+                quad_class: *quad_class,
+                goldstein: *goldstein,
+                modality,
+                day: *day,
+                tone: 0.0,
+            };
+            if let Some((a, b, day)) = f.dyad() {
+                for (map, at) in [(&mut by_day, day), (&mut by_month, month_index(day))] {
+                    let row = map
+                        .entry((a.to_string(), b.to_string(), at, *quad_class))
+                        .or_default();
+                    row.0 += 1;
+                    row.1 += goldstein;
+                }
+            }
+        }
+        let flat = |m: BTreeMap<(String, String, i64, u8), (i64, f64)>| {
+            m.into_iter()
+                .map(|((a, b, at, q), (n, g))| (a, b, at, q, n, g))
+                .collect()
+        };
+        [
+            (
+                stored(
+                    "SELECT a, b, day, quad_class, n_events, goldstein_sum FROM dyad_day ORDER BY 1, 2, 3, 4",
+                ),
+                flat(by_day),
+            ),
+            (
+                stored(
+                    "SELECT a, b, month, quad_class, n_events, goldstein_sum FROM dyad_month ORDER BY 1, 2, 3, 4",
+                ),
+                flat(by_month),
+            ),
+        ]
+    }
+
+    #[test]
+    fn counts_and_rollups_equal_the_events_after_replacements_within_one_transaction() {
+        let coder = Coder::new(
+            std::sync::Arc::new(redline::Dictionaries::embedded().0),
+            redline::Config::default(),
+        );
+        let published = NaiveDate::from_ymd_opt(2024, 6, 21);
+        let code = |id: &str, text: &str| {
+            IngestDoc::code(
+                &coder,
+                Doc::new(id, text).with_published(published),
+                "s.example",
+            )
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write_batch(&[
+                code(
+                    "a",
+                    "North Korea fired missiles toward South Korea on Monday.",
+                ),
+                code(
+                    "b",
+                    "Russia and North Korea signed a defence treaty on Wednesday.",
+                ),
+            ])
+            .unwrap();
+        // One batch replaces "a" twice (its events go, then new ones come and go again), "b"
+        // once (its treaty leaves its day's row empty) and adds "c": events are created and
+        // deleted for the same rollup rows in one transaction.
+        let summary = store
+            .write_batch(&[
+                code("a", "South Korea condemned North Korea on Tuesday."),
+                code(
+                    "c",
+                    "North Korea fired missiles toward South Korea on Monday.",
+                ),
+                code("b", "South Korea condemned North Korea on Tuesday."),
+                code("a", "Russia praised North Korea on Monday."),
+            ])
+            .unwrap();
+        assert_eq!((summary.added, summary.replaced), (1, 3));
+        // A new event reported three times in one batch: twice the same wire story (one
+        // source), once by another publisher.
+        let from = |id: &str, text: &str, source: &str| {
+            IngestDoc::code(&coder, Doc::new(id, text).with_published(published), source)
+        };
+        let saturday = "North Korea fired missiles toward South Korea on Saturday.";
+        store
+            .write_batch(&[
+                from("f1", saturday, "u.example"),
+                from("f2", saturday, "v.example"),
+                from(
+                    "f3",
+                    "North Korea fired missiles toward South Korea on Saturday, the military in \
+                     Seoul said after radar stations detected the launch early in the morning.",
+                    "w.example",
+                ),
+            ])
+            .unwrap();
+        // Counts kept in memory for new events equal a recount in SQL.
+        let counts: Vec<(i64, i64, i64, i64, i64, i64)> = store
+            .conn
+            .prepare(
+                "SELECT n_mentions, n_documents, n_sources,
+                   (SELECT count(*) FROM mentions m WHERE m.event_key = e.event_key),
+                   (SELECT count(DISTINCT m.doc_key) FROM mentions m
+                    WHERE m.event_key = e.event_key),
+                   (SELECT count(DISTINCT d.origin) FROM mentions m
+                    JOIN documents d ON d.doc_key = m.doc_key WHERE m.event_key = e.event_key)
+                 FROM events e",
+            )
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for c in &counts {
+            assert_eq!((c.0, c.1, c.2), (c.3, c.4, c.5), "{counts:?}");
+        }
+        assert!(
+            counts.iter().any(|c| (c.0, c.1, c.2) == (3, 3, 2)),
+            "{counts:?}"
+        );
+        for (stored, expected) in rollups_and_events(&store) {
+            assert!(!expected.is_empty());
+            assert_eq!(stored.len(), expected.len(), "{stored:?} {expected:?}");
+            for (s, e) in stored.iter().zip(&expected) {
+                assert_eq!((&s.0, &s.1, s.2, s.3, s.4), (&e.0, &e.1, e.2, e.3, e.4));
+                assert!((s.5 - e.5).abs() < 1e-9, "{s:?} {e:?}");
+            }
+        }
     }
 
     #[test]

@@ -15,12 +15,14 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::{Dialect, clean_lines, parse_compact_date, phrase_text};
+use super::{Dialect, clean_lines, gapped_phrase_text, parse_compact_date, phrase_text};
 use crate::actors::{ActorCode, ActorDictionary, ActorKind};
 use crate::diag::Diagnostic;
 
 /// The stand-in code of a `###` (discard) block while reading.
 const DISCARD: &str = "DISCARDED";
+/// A dated null code (`[--- <950630]`): the name is no actor in that period.
+const NULL_STINT: &str = crate::actors::NULL_STINT_CODE;
 
 /// Phrases already loaded, with where, to report duplicates across files.
 #[derive(Debug, Default)]
@@ -41,8 +43,11 @@ fn parse_code_block(inner: &str) -> Result<Option<DatedCode>, String> {
     let Some(code_text) = parts.next() else {
         return Err("empty code '[]'".to_string());
     };
+    let dated = parts.clone().next().is_some();
     let upper = if code_text == crate::cameo::DISCARD_CODE {
         DISCARD.to_string()
+    } else if code_text == "---" && dated {
+        NULL_STINT.to_string()
     } else if code_text.chars().all(|c| c == '-' || c == '#') {
         return Ok(None);
     } else {
@@ -151,9 +156,14 @@ pub fn read_actors(
         let (rest, codes) = brackets(line);
         // TABARI matches a name whose last word has no final "_" as a stem.
         let stem = |s: &str| dialect == Dialect::Tabari && !s.trim_end().ends_with('_');
+        // TABARI: words apart by a space may have other words between them in the text.
+        let name_text = |s: &str| match dialect {
+            Dialect::Tabari => gapped_phrase_text(s),
+            Dialect::Petrarch => phrase_text(s),
+        };
         if let Some(syn) = rest.strip_prefix('+') {
             match group.as_mut() {
-                Some(g) => g.names.push((phrase_text(syn), line_no, stem(syn))),
+                Some(g) => g.names.push((name_text(syn), line_no, stem(syn))),
                 None => diags.push(Diagnostic::error(file, line_no, "synonym before any actor")),
             }
         } else if !rest.is_empty() {
@@ -161,7 +171,7 @@ pub fn read_actors(
                 flush(g, file, &file_name, dict, seen, discards, &mut diags);
             }
             group = Some(Group {
-                names: vec![(phrase_text(&rest), line_no, stem(&rest))],
+                names: vec![(name_text(&rest), line_no, stem(&rest))],
                 line: line_no,
                 ..Group::default()
             });
@@ -214,7 +224,11 @@ fn flush(
         let undated = c.from.is_none() && c.to.is_none();
         for (name, _, _) in &g.names {
             discards.dated.push(DatedDiscard {
-                words: name.split_whitespace().map(str::to_string).collect(),
+                words: name
+                    .split_whitespace()
+                    .filter(|w| *w != "...")
+                    .map(str::to_string)
+                    .collect(),
                 from: c.from,
                 to: c.to,
                 except: if undated {
@@ -760,6 +774,50 @@ BOROMIR [---]
             .map(|m| m.code.to_string())
             .collect();
         assert_eq!(codes, ["ELR", "GAL"]);
+    }
+
+    #[test]
+    fn tabari_names_with_spaces_match_across_a_gap_and_null_stints_code_nothing() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let mut dict = ActorDictionary::new();
+        let diags = read_actors(
+            "t.actors",
+            "PRINCE DOL_AMROTH [--- <950630] [DOL]\nAL GORE [TEN]\nAL_GORE_ [AGR]\nGONDOR_ [GON]\n",
+            Dialect::Tabari,
+            &mut dict,
+            &mut SeenPhrases::default(),
+            &mut Discards::default(),
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let lem = Lemmatizer::default();
+        let found = |text: &str, date: &str| -> Vec<(String, String)> {
+            let tokens: Vec<_> = token_spans(text, 0..text.len())
+                .into_iter()
+                .map(|s| make_token(text, s, &lem))
+                .collect();
+            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok();
+            dict.find_mentions(&tokens, text, date, &HashSet::new())
+                .into_iter()
+                .map(|m| (text[m.span.range()].to_string(), m.code.to_string()))
+                .collect()
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            found("the Prince of Dol_Amroth in Gondor", "1999-08-09"),
+            [pair("Prince of Dol_Amroth", "DOL"), pair("Gondor", "GON")]
+        );
+        // Before the null stint ends the name is no actor.
+        assert_eq!(
+            found("the Prince of Dol Amroth in Gondor", "1995-01-01"),
+            [pair("Gondor", "GON")]
+        );
+        // Adjacent words prefer the connected name; a gap never crosses a comma.
+        assert_eq!(found("Al Gore", "1999-01-01"), [pair("Al Gore", "AGR")]);
+        assert_eq!(
+            found("Al \"The Weasel\" Gore", "1999-01-01"),
+            [pair("Al \"The Weasel\" Gore", "TEN")]
+        );
+        assert!(found("Prince Rupert, of Dol Amroth", "1999-01-01").is_empty());
     }
 
     #[test]

@@ -174,6 +174,17 @@ pub(crate) fn phrase_text(s: &str) -> String {
         .to_lowercase()
 }
 
+/// A TABARI actor name as Redline phrase text: `_` joins words that must be adjacent, a space
+/// separates parts that other words may come between (`PRINCE DOL_AMROTH` matches "the Prince
+/// of Dol Amroth"), which Redline's actor trie writes `prince ... dol amroth`.
+pub(crate) fn gapped_phrase_text(s: &str) -> String {
+    s.split_whitespace()
+        .map(phrase_text)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ... ")
+}
+
 /// Parses a PETRARCH/TABARI date: `YYMMDD` (years below 30 are 20xx) or `YYYYMMDD`.
 pub(crate) fn parse_compact_date(s: &str) -> Option<chrono::NaiveDate> {
     if !s.bytes().all(|b| b.is_ascii_digit()) {

@@ -577,6 +577,9 @@ pub enum MentionKind {
     Context,
     /// A pronoun or a group reference resolved to an earlier actor.
     Reference,
+    /// No words: the default actor a configuration supplies when a clause has none
+    /// (TABARI's `DEFAULT:` option).
+    Default,
 }
 
 /// One actor mention in a sentence.

@@ -236,6 +236,29 @@ pub struct Config {
     /// `conj` and `xcomp`), `obl:agent`, `obj`, `iobj` or `obl` supplies it. The README's
     /// Syntax section has what it does to the eval kit's scores.
     pub syntax: Option<Arc<crate::syntax::SyntaxModel>>,
+    /// Actors to code when a clause names none (TABARI's `DEFAULT:` option; none by default).
+    pub defaults: DefaultActors,
+    /// TABARI's `FORWARD:` option: "he", "she", "it" and "they" stand for the first actor the
+    /// previous sentence names itself (not through a pronoun), by its country code only. Off by
+    /// default.
+    pub forward_pronouns: bool,
+}
+
+/// Default actors (TABARI's `DEFAULT: SOURCE [X] PRIOR TARGET [Y] AFTER`). An event with a
+/// default actor carries a source or target with `via: Some("default")` and an empty span at
+/// the head.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DefaultActors {
+    /// The source when the clause has none. Without `source_prior` the first actor after the
+    /// verb is the source first (the rest of the clause then gives the target).
+    pub source: Option<ActorCode>,
+    /// `PRIOR`: the source comes only from before the verb, else it is the default.
+    pub source_prior: bool,
+    /// The target when the clause has none. Without `target_after` the members of a compound
+    /// source after the first are the target first.
+    pub target: Option<ActorCode>,
+    /// `AFTER`: the target comes only from after the verb, else it is the default.
+    pub target_after: bool,
 }
 
 /// A dictionary entry that contributed to an actor.
@@ -1184,6 +1207,28 @@ impl Coder {
                     }
                 }
             }
+            if self.config.forward_pronouns && matches!(w, "it" | "he" | "she" | "they") {
+                let first = state
+                    .previous
+                    .iter()
+                    .filter(|m| m.kind != MentionKind::Reference)
+                    .min_by_key(|m| m.first_token);
+                if let Some(m) = first {
+                    added.push(Mention {
+                        first_token: i,
+                        end_token: i + 1,
+                        span: tokens[i].span,
+                        code: m
+                            .code
+                            .country()
+                            .and_then(ActorCode::parse)
+                            .unwrap_or_else(|| m.code.clone()),
+                        kind: MentionKind::Reference,
+                        entries: m.entries.clone(),
+                    });
+                    continue;
+                }
+            }
             if matches!(w, "it" | "he" | "she") {
                 let wants_person = w != "it";
                 let mut codes: Vec<&Mention> = Vec::new();
@@ -1320,6 +1365,49 @@ impl Coder {
         } else {
             (subject, Vec::new())
         };
+        // Default actors (TABARI): two word-less mentions after the real ones, with token
+        // positions no search can reach.
+        let defaults = &self.config.defaults;
+        let extended: Vec<Mention>;
+        let (mentions, default_source, default_target) =
+            if defaults.source.is_some() || defaults.target.is_some() {
+                let at = Span::new(tokens[head].span.start, tokens[head].span.start);
+                let word_less = |code: &ActorCode| Mention {
+                    first_token: usize::MAX,
+                    end_token: usize::MAX,
+                    span: at,
+                    code: code.clone(),
+                    kind: MentionKind::Default,
+                    entries: Vec::new(),
+                };
+                let mut all = mentions.to_vec();
+                let source = defaults.source.as_ref().map(|c| {
+                    all.push(word_less(c));
+                    all.len() - 1
+                });
+                let target = defaults.target.as_ref().map(|c| {
+                    all.push(word_less(c));
+                    all.len() - 1
+                });
+                extended = all;
+                (&extended[..], source, target)
+            } else {
+                (mentions, None, None)
+            };
+        let mut sources = sources;
+        if sources.is_empty()
+            && !passive
+            && let Some(default) = default_source
+        {
+            let after = (!defaults.source_prior)
+                .then(|| {
+                    mentions
+                        .iter()
+                        .position(|x| x.first_token > head && x.end_token <= right_end)
+                })
+                .flatten();
+            sources = vec![after.unwrap_or(default)];
+        }
         if sources.is_empty() {
             return "no source actor before the head in its clause".to_string();
         }
@@ -1416,6 +1504,16 @@ impl Coder {
                 .iter()
                 .any(|&s| same_actor(&mentions[s].code, &mentions[t].code))
         });
+        if targets.is_empty()
+            && !passive
+            && let Some(default) = default_target
+        {
+            targets = if !defaults.target_after && sources.len() >= 2 {
+                sources.split_off(1)
+            } else {
+                vec![default]
+            };
+        }
         // Modality.
         let clause_start = (0..head)
             .rev()
@@ -1523,6 +1621,7 @@ impl Coder {
         let via = match m.kind {
             MentionKind::Reference => Some("reference"),
             MentionKind::Context => Some("context"),
+            MentionKind::Default => Some("default"),
             _ => None,
         };
         ActorRef {

@@ -11,10 +11,13 @@
 //!   `[a:b]` codes).
 //! * [`actors`]: actors (names, `+` synonyms, dated codes), agents (`~` codes, plural rules,
 //!   `!X!` substitutions), discards and issues.
+//! * [`options`]: TABARI's `.options` file and `OPTION:` commands (minimum words, default
+//!   actors).
 //! * [`validation`]: PETRARCH's XML unit-test records, TABARI's `Validate.text` records, and the
 //!   scoring of coded events against them.
 
 pub mod actors;
+pub mod options;
 pub mod validation;
 pub mod verbs;
 

@@ -103,8 +103,9 @@ fn brackets(s: &str) -> (String, Vec<String>) {
 
 #[derive(Default)]
 struct Group {
-    /// Phrase, line, and whether its last word is a TABARI stem.
-    names: Vec<(String, u32, bool)>,
+    /// Phrase, line, whether its last word is a TABARI stem, and whether it is a form TABARI
+    /// derives (a noun ending) rather than a name written in the file.
+    names: Vec<(String, u32, bool, bool)>,
     codes: Vec<(DatedCode, u32)>,
     null_code: bool,
     line: u32,
@@ -155,15 +156,32 @@ pub fn read_actors(
         }
         let (rest, codes) = brackets(line);
         // TABARI matches a name whose last word has no final "_" as a stem.
-        let stem = |s: &str| dialect == Dialect::Tabari && !s.trim_end().ends_with('_');
-        // TABARI: words apart by a space may have other words between them in the text.
-        let name_text = |s: &str| match dialect {
-            Dialect::Tabari => gapped_phrase_text(s),
-            Dialect::Petrarch => phrase_text(s),
+        // TABARI: a name whose last word has no final "_" is a stem; one with a final "_"
+        // also takes the noun ending S ("LIBYA_" matches "Libyas"); a final "=" matches the
+        // name exactly. Words apart by a space may have other words between them in the text.
+        let names_of = |s: &str| -> Vec<(String, u32, bool, bool)> {
+            let s = s.trim_end();
+            match dialect {
+                Dialect::Petrarch => vec![(phrase_text(s), line_no, false, false)],
+                Dialect::Tabari => {
+                    if let Some(exact) = s.strip_suffix('=') {
+                        vec![(gapped_phrase_text(exact), line_no, false, false)]
+                    } else if s.ends_with('_') {
+                        let name = gapped_phrase_text(s);
+                        let plural = format!("{name}s");
+                        vec![
+                            (name, line_no, false, false),
+                            (plural, line_no, false, true),
+                        ]
+                    } else {
+                        vec![(gapped_phrase_text(s), line_no, true, false)]
+                    }
+                }
+            }
         };
         if let Some(syn) = rest.strip_prefix('+') {
             match group.as_mut() {
-                Some(g) => g.names.push((name_text(syn), line_no, stem(syn))),
+                Some(g) => g.names.extend(names_of(syn)),
                 None => diags.push(Diagnostic::error(file, line_no, "synonym before any actor")),
             }
         } else if !rest.is_empty() {
@@ -171,7 +189,7 @@ pub fn read_actors(
                 flush(g, file, &file_name, dict, seen, discards, &mut diags);
             }
             group = Some(Group {
-                names: vec![(name_text(&rest), line_no, stem(&rest))],
+                names: names_of(&rest),
                 line: line_no,
                 ..Group::default()
             });
@@ -222,7 +240,7 @@ fn flush(
             return true;
         }
         let undated = c.from.is_none() && c.to.is_none();
-        for (name, _, _) in &g.names {
+        for (name, _, _, _) in &g.names {
             discards.dated.push(DatedDiscard {
                 words: name
                     .split_whitespace()
@@ -258,11 +276,13 @@ fn flush(
         .codes
         .iter()
         .any(|(c, _)| c.from.is_some() || c.to.is_some());
-    for (name, line, stem) in &g.names {
+    for (name, line, stem, derived) in &g.names {
         if name.is_empty() {
             continue;
         }
-        if let Some((f, l)) = seen.0.get(name) {
+        if *derived {
+            // A derived form duplicates nothing the file wrote.
+        } else if let Some((f, l)) = seen.0.get(name) {
             diags.push(Diagnostic::warning(
                 file,
                 *line,
@@ -728,14 +748,14 @@ BOROMIR [---]
         let mut dict = ActorDictionary::new();
         let diags = read_actors(
             "t.actors",
-            "ARGENTIN [ARG] ;c\nARNOR_ [ARN]\n",
+            "ARGENTIN [ARG] ;c\nARNOR_ [ARN]\nMOUSE= [MUS]\n",
             Dialect::Tabari,
             &mut dict,
             &mut SeenPhrases::default(),
             &mut Discards::default(),
         );
         assert!(diags.is_empty(), "{diags:?}");
-        let text = "Argentina and Arnorian Arnor";
+        let text = "Argentina and Arnorian Arnor, Arnors, Mouse and Mouses";
         let lem = Lemmatizer::default();
         let tokens: Vec<_> = token_spans(text, 0..text.len())
             .into_iter()
@@ -750,7 +770,10 @@ BOROMIR [---]
             found,
             [
                 ("Argentina".to_string(), "ARG".to_string()),
-                ("Arnor".to_string(), "ARN".to_string())
+                ("Arnor".to_string(), "ARN".to_string()),
+                // A final "_" takes the noun ending S; a final "=" matches exactly.
+                ("Arnors".to_string(), "ARN".to_string()),
+                ("Mouse".to_string(), "MUS".to_string())
             ]
         );
         // A compound code gives one mention per member over the same words.

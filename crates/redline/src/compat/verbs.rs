@@ -202,6 +202,10 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
         if line.starts_with('{') {
             // TABARI: a line of forms for the verb above ("{ ACTING_ ACTXD_ }").
             if let Some(v) = block.as_mut().and_then(|b| b.verbs.last_mut()) {
+                // Forms of its own replace the regular endings.
+                if v.forms == regular_endings(&v.head) {
+                    v.forms.clear();
+                }
                 v.forms.extend(
                     line.trim_matches(|c| c == '{' || c == '}')
                         .split_whitespace()
@@ -246,6 +250,11 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
             .filter(|f| !f.contains('_'))
             .map(|f| f.trim_start_matches('+').to_lowercase())
             .collect();
+        // TABARI's regular verb endings: a verb written with a final "_" and no forms of its
+        // own also matches its S, ES, ED, EN and ING forms ("DEPART_": "departes", "departen").
+        if dialect == Dialect::Tabari && !verb.stem && verb.forms.is_empty() {
+            verb.forms = regular_endings(&verb.head);
+        }
         verb.code = if starts_new { None } else { code };
         block.as_mut().expect("set above").verbs.push(verb);
     }
@@ -254,6 +263,20 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
     }
     flush_block(&mut block, &mut out);
     (out, diags)
+}
+
+/// TABARI's regular endings of a verb: `S`, `ES`, `ED`, `EN`, `ING`, and for a verb ending in
+/// `E` also `D` and `ING` without the `E`.
+fn regular_endings(head: &str) -> Vec<String> {
+    let mut out: Vec<String> = ["s", "es", "ed", "en", "ing"]
+        .iter()
+        .map(|e| format!("{head}{e}"))
+        .collect();
+    if let Some(base) = head.strip_suffix('e') {
+        out.push(format!("{head}d"));
+        out.push(format!("{base}ing"));
+    }
+    out
 }
 
 /// `SPEED`, `+BREAK_DOWN`, `WIRE_+TAP`, `ARM_`, `HAVE NOTHING TO DO WITH`: the head is the word
@@ -867,5 +890,29 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(in_pattern.before, [Element::Word(vec!["in".into()])]);
         let lines: Vec<u32> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [4, 5, 8]); // WEIS codes not in CAMEO, kept
+    }
+
+    #[test]
+    fn tabari_verbs_with_a_final_underscore_take_regular_endings() {
+        let (dict, _) = load(
+            "DEPART_ [032]\nDEPLORE_ [111]\nMEET_ [031]\n{ MET_ }\n",
+            Dialect::Tabari,
+        );
+        let heads = |head: &str| {
+            dict.patterns()
+                .iter()
+                .find(|p| p.heads[0] == head)
+                .unwrap()
+                .heads
+                .clone()
+        };
+        let depart = heads("depart");
+        for form in ["departs", "departes", "departed", "departen", "departing"] {
+            assert!(depart.iter().any(|h| h == form), "{form}: {depart:?}");
+        }
+        assert!(!depart.iter().any(|h| h == "departx"));
+        assert!(heads("deplore").iter().any(|h| h == "deploring"));
+        // Forms given in braces replace the regular endings.
+        assert_eq!(heads("meet"), ["meet", "met"]);
     }
 }

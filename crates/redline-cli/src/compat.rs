@@ -387,7 +387,10 @@ fn run_record(
     // require_dyad (the default), drops events whose source or target lacks one; TABARI writes
     // it `~GOV` and keeps it.
     let code_of = |code: &str| {
-        if !extras.agent_codes.contains(code) {
+        // TABARI writes a bare agent coded before the country (`[NGM~]`) as its code alone.
+        if !extras.agent_codes.contains(code)
+            || (!petrarch && extras.prefix_agent_codes.contains(code))
+        {
             code.to_string()
         } else if petrarch {
             format!("---{code}")

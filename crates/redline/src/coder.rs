@@ -227,7 +227,8 @@ pub struct Config {
     /// verbs only (a head right after a determiner, or after an indefinite article and up to two
     /// modifiers, "a brief private visit", is a noun, whatever pattern it starts), and a verb with no object takes the subject of a "that" clause right
     /// after it as target ("Gollum allowed that Mordor ..."), or else a place ("appealed for
-    /// peace in Ithilen"). Off by default: nominal events
+    /// peace in Ithilen"); a verb joined by "and" or "or" to the verb before it in the sentence
+    /// shares that verb's subject. Off by default: nominal events
     /// ("a terror attack by ...") count in news event data, and the eval kit's figures are
     /// measured without it.
     pub petrarch_style: bool,
@@ -1328,6 +1329,39 @@ impl Coder {
                 .find(|&k| is_left_boundary(&tokens[k]))
                 .map_or(0, |k| k + 1);
             subject = find_subject(tokens, mentions, outer, speech);
+        }
+        // "X condemned the attack and promised aid": a verb joined by "and" or "or" to the one
+        // before it in the sentence shares that verb's subject (PETRARCH and TABARI code it so).
+        if self.config.petrarch_style {
+            let mut k = head;
+            while k > 0 && tokens[k - 1].norm.ends_with("ly") && tokens[k - 1].norm.len() > 3 {
+                k -= 1;
+            }
+            let joined = k > 0 && matches!(tokens[k - 1].norm.as_str(), "and" | "or");
+            if joined
+                && let Some(first) = out
+                    .iter()
+                    .rev()
+                    .find(|e| e.provenance.head.end <= tokens[k - 1].span.start)
+            {
+                let shared: Vec<usize> = out
+                    .iter()
+                    .filter(|e| e.provenance.head == first.provenance.head && e.code == first.code)
+                    .filter_map(|e| {
+                        mentions
+                            .iter()
+                            .position(|m| m.span == e.source.span && m.code == e.source.code)
+                    })
+                    .fold(Vec::new(), |mut acc, m| {
+                        if !acc.contains(&m) {
+                            acc.push(m);
+                        }
+                        acc
+                    });
+                if !shared.is_empty() {
+                    subject = shared;
+                }
+            }
         }
         // A `$` slot in the pattern (PETRARCH dictionaries) names the source outright.
         // Before the head the slot ends a compound ("Gondor and Osgiliath have delayed").

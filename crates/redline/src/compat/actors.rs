@@ -350,6 +350,7 @@ pub fn read_agents(
     dialect: Dialect,
     dict: &mut ActorDictionary,
     codes: &mut HashSet<String>,
+    prefix_codes: &mut HashSet<String>,
 ) -> Vec<Diagnostic> {
     let file_name: Arc<str> = Arc::from(file);
     let mut diags = Vec::new();
@@ -399,6 +400,9 @@ pub fn read_agents(
             continue;
         };
         codes.insert(code.as_str().to_string());
+        if code_text.ends_with('~') && !code_text.starts_with('~') {
+            prefix_codes.insert(code.as_str().to_string());
+        }
         let (word, plurals) = match (rest.find('{'), rest.rfind('}')) {
             (Some(a), Some(b)) if a < b => (
                 rest[..a].trim().to_string(),
@@ -873,7 +877,16 @@ BOROMIR [---]
         let text = "!PERSON! = MAN, WOMAN\nPRESIDENT [~GOV]\nPOLICE {} [ ~COP]\nATTORNEY_GENERAL {ATTORNEYS_GENERAL} [~GOV]\nCONGRESS!PERSON! [~LEG]\nMSF {} [NGO~]\nPARTY [~OPP]\nNOCODE\nX!FOO! [~GOV]\n";
         let mut dict = ActorDictionary::new();
         let mut codes = HashSet::new();
-        let diags = read_agents("g.txt", text, Dialect::Petrarch, &mut dict, &mut codes);
+        let mut prefix = HashSet::new();
+        let diags = read_agents(
+            "g.txt",
+            text,
+            Dialect::Petrarch,
+            &mut dict,
+            &mut codes,
+            &mut prefix,
+        );
+        assert_eq!(prefix.into_iter().collect::<Vec<_>>(), ["NGO"]);
         let phrases: Vec<&str> = dict.entries().iter().map(|e| e.phrase.as_str()).collect();
         assert_eq!(
             phrases,

@@ -59,6 +59,9 @@ pub struct ForeignExtras {
     pub issues: Vec<actors::IssueEntry>,
     /// Every agent code the agent files define (`GOV`, `GOVPRS`).
     pub agent_codes: std::collections::HashSet<String>,
+    /// The agent codes written before the country (TABARI's `[NGM~]`): a bare one is written
+    /// `NGM`, not `~NGM`.
+    pub prefix_agent_codes: std::collections::HashSet<String>,
 }
 
 /// Adds a foreign dictionary set to `dicts`; returns the extras and every defect found.
@@ -98,6 +101,7 @@ pub fn load_foreign(
             dialect,
             &mut dicts.actors,
             &mut extras.agent_codes,
+            &mut extras.prefix_agent_codes,
         ));
     }
     for (name, text) in &files.discards {

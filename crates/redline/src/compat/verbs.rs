@@ -341,6 +341,7 @@ fn expand_synset(
     name: &str,
     synsets: &HashMap<String, &Synset>,
     depth: usize,
+    dialect: Dialect,
 ) -> Result<Vec<Vec<String>>, String> {
     let Some(s) = synsets.get(name) else {
         return Err(format!("undefined synset '&{name}'"));
@@ -351,24 +352,49 @@ fn expand_synset(
     let mut out = Vec::new();
     for member in &s.members {
         let mut seqs: Vec<Vec<String>> = vec![Vec::new()];
-        for word in member
-            .split(|c: char| c == '_' || c.is_whitespace())
-            .filter(|w| !w.is_empty())
-        {
-            let alts: Vec<Vec<String>> = match word.strip_prefix('&') {
-                Some(inner) => expand_synset(inner.trim_end_matches('_'), synsets, depth + 1)?,
-                None => vec![words_of(word.trim_end_matches('$'))],
-            };
-            seqs = seqs
-                .iter()
-                .flat_map(|s| {
-                    alts.iter().map(move |a| {
-                        let mut x = s.clone();
-                        x.extend(a.iter().cloned());
-                        x
+        // TABARI: a space lets other words come between ("AUSTRIAN FLORIN" matches "austrian
+        // gold florin"), written "..." in a phrase, and a last word without a final "_" is a
+        // stem ("YUM YENNYEN" matches "yum yennyener"), written with a final "*".
+        let tabari = dialect == Dialect::Tabari;
+        let chunks: Vec<&str> = member.split_whitespace().collect();
+        for (c, chunk) in chunks.iter().enumerate() {
+            let words: Vec<&str> = chunk.split('_').filter(|w| !w.is_empty()).collect();
+            for (k, word) in words.iter().enumerate() {
+                let mut alts: Vec<Vec<String>> = match word.strip_prefix('&') {
+                    Some(inner) => {
+                        expand_synset(inner.trim_end_matches('_'), synsets, depth + 1, dialect)?
+                    }
+                    None => vec![words_of(word.trim_end_matches('$'))],
+                };
+                let last = c + 1 == chunks.len() && k + 1 == words.len();
+                if tabari
+                    && last
+                    && !chunk.ends_with('_')
+                    && !word.starts_with('&')
+                    && word.chars().all(char::is_alphanumeric)
+                {
+                    for a in &mut alts {
+                        if let Some(w) = a.last_mut() {
+                            w.push('*');
+                        }
+                    }
+                }
+                if tabari && c > 0 && k == 0 {
+                    for a in &mut alts {
+                        a.insert(0, "...".to_string());
+                    }
+                }
+                seqs = seqs
+                    .iter()
+                    .flat_map(|s| {
+                        alts.iter().map(move |a| {
+                            let mut x = s.clone();
+                            x.extend(a.iter().cloned());
+                            x
+                        })
                     })
-                })
-                .collect();
+                    .collect();
+            }
         }
         out.extend(seqs.into_iter().filter(|s| !s.is_empty()));
     }
@@ -464,6 +490,7 @@ fn pattern_atoms(
                         p[1..].trim_end_matches('_').to_uppercase().as_str(),
                         synsets,
                         0,
+                        dialect,
                     )?;
                     to_element(alts)
                 }
@@ -486,7 +513,9 @@ fn pattern_atoms(
 }
 
 fn to_element(alts: Vec<Vec<String>>) -> Element {
-    if alts.iter().all(|a| a.len() == 1) {
+    // Stems ("dollar*") and gaps ("...") only have a meaning inside a phrase.
+    let plain = |w: &String| w != "..." && !w.ends_with('*');
+    if alts.iter().all(|a| a.len() == 1 && plain(&a[0])) {
         Element::Word(alts.into_iter().map(|mut a| a.remove(0)).collect())
     } else {
         Element::Phrase(alts)
@@ -890,6 +919,32 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(in_pattern.before, [Element::Word(vec!["in".into()])]);
         let lines: Vec<u32> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [4, 5, 8]); // WEIS codes not in CAMEO, kept
+    }
+
+    #[test]
+    fn tabari_synset_members_have_gaps_and_stems_and_literals_win_ties() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let (dict, diags) = load(
+            "&CURRENCY\n+AUSTRIAN FLORIN\n+YUM YENNYEN\n+DOLLAR\nGIVE_ [070]\n- * &CURRENCY [903]\n- * DOLLAR [071]\n",
+            Dialect::Tabari,
+        );
+        assert!(
+            diags.iter().all(|d| d.severity != crate::Severity::Error),
+            "{diags:?}"
+        );
+        let lem = Lemmatizer::default();
+        let code_of = |text: &str| {
+            let tokens: Vec<_> = token_spans(text, 0..text.len())
+                .into_iter()
+                .map(|s| make_token(text, s, &lem))
+                .collect();
+            dict.best_match(&tokens, 0, tokens.len(), &|_| None)
+                .map(|m| dict.pattern(m.pattern).code.to_string())
+        };
+        assert_eq!(code_of("give austrian gold florin").as_deref(), Some("903"));
+        assert_eq!(code_of("give yum yennyener").as_deref(), Some("903"));
+        // "dollars" is in the synset and in a pattern of its own: the literal wins.
+        assert_eq!(code_of("give dollars").as_deref(), Some("071"));
     }
 
     #[test]

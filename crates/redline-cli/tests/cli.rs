@@ -497,7 +497,7 @@ fn petrarch_unit_records_pass_rate() {
     let report =
         validate_suite(&shared().join("data/petrarch/validation/PETR.UnitTest.records.xml"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.783 (220 of 281); PETRARCH-2 itself passes 90 of 279.
+    // Measured 0.786 (221 of 281); PETRARCH-2 itself passes 90 of 279.
     assert!(rate >= 0.77, "pass rate {rate}: {report}");
     assert_eq!(report["records"], 281);
     assert!(report["events"]["exact"]["f1"].as_f64().unwrap() >= 0.78);
@@ -535,9 +535,9 @@ fn validate_and_bench_exit_quietly_on_a_closed_pipe() {
 fn tabari_validation_records_pass_rate() {
     let report = validate_suite(&shared().join("data/tabari/Validate.text"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.744 (316 of 425 standard records).
-    assert!(rate >= 0.73, "pass rate {rate}: {report}");
-    assert!(report["passed"].as_u64().unwrap() >= 310);
+    // Measured 0.753 (320 of 425 standard records).
+    assert!(rate >= 0.74, "pass rate {rate}: {report}");
+    assert!(report["passed"].as_u64().unwrap() >= 315);
 }
 
 #[test]

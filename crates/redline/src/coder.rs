@@ -1290,12 +1290,17 @@ impl Coder {
     ) -> String {
         let pattern = self.dicts.verbs.pattern(m.pattern);
         let head = m.head;
+        // A pattern that places its actors itself, with a `$` source slot or a `+` target slot
+        // before the head ("+ * FROM $": "X was freed from Y"), has settled who did what: the
+        // voice of the verb changes nothing (TABARI, PETRARCH).
+        let placed = m.source_token.is_some() || m.target_token.is_some_and(|t| t < head);
         // Passive: "was attacked by X".
         // "was attacked by X", and the reduced relative "the text disclosed by X".
-        let passive = is_passive(tokens, head)
-            || (tokens[head].norm.ends_with("ed")
-                && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
-                && mention_after_by(tokens, mentions, head + 1).is_some());
+        let passive = !placed
+            && (is_passive(tokens, head)
+                || (tokens[head].norm.ends_with("ed")
+                    && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
+                    && mention_after_by(tokens, mentions, head + 1).is_some()));
         // Words a pattern takes in before its head ("suggested * apply") belong to the verb
         // phrase: the subject is looked for left of them.
         let anchor = m.matched_tokens.iter().copied().min().unwrap_or(head);
@@ -1429,6 +1434,17 @@ impl Coder {
                 (mentions, None, None)
             };
         let mut sources = sources;
+        // "+ WAS * DEAD": with the target placed before the head, the source is the first actor
+        // after it ("An Eriadorian was shot dead in Osgiliath").
+        if let Some(t) = m.target_token.filter(|&t| t < head)
+            && m.source_token.is_none()
+            && sources.iter().all(|&s| mentions[s].first_token == t)
+            && let Some(k) = mentions
+                .iter()
+                .position(|x| x.first_token > head && x.first_token != usize::MAX)
+        {
+            sources = group_right(tokens, mentions, k);
+        }
         if sources.is_empty()
             && !passive
             && let Some(default) = default_source

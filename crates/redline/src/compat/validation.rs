@@ -279,21 +279,24 @@ pub fn read_tabari_records(
     let mut finished = false;
     while k < lines.len() {
         let line = lines[k];
+        // A record starts with its date: YYMMDD, or YYYYMMDD under `SET: YYYY = TRUE` (a
+        // malformed date still starts a record, which then has no date).
+        let is_date = |h: &str| (6..=9).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_digit());
         let mut parts = line.split_whitespace();
         let head = parts.next().unwrap_or("");
-        let is_record = head.len() == 6 && head.bytes().all(|b| b.is_ascii_digit());
-        if !is_record {
+        if !is_date(head) || !line.starts_with(head) {
             k += 1;
             continue;
         }
         let start = k;
-        let id = parts.next().unwrap_or("").to_string();
+        // "950101  950101  AGENTS-11": a repeated date is not the id.
+        let id = parts.find(|p| !is_date(p)).unwrap_or("").to_string();
         k += 1;
         let mut body = String::new();
         while k < lines.len() {
             let l = lines[k];
             let h = l.split_whitespace().next().unwrap_or("");
-            if h.len() == 6 && h.bytes().all(|b| b.is_ascii_digit()) && l.starts_with(h) {
+            if is_date(h) && l.starts_with(h) {
                 break;
             }
             body.push_str(l);
@@ -386,10 +389,18 @@ pub fn read_tabari_records(
             .rsplit_once('-')
             .map_or(id.as_str(), |(c, _)| c)
             .to_string();
+        let date = parse_compact_date(head);
+        if date.is_none() {
+            diags.push(Diagnostic::warning(
+                file,
+                start as u32 + 1,
+                format!("record {id}: malformed date '{head}'; coded without a date"),
+            ));
+        }
         suite.records.push(Record {
             id,
             category,
-            date: parse_compact_date(head),
+            date,
             text,
             expected,
             options: BTreeMap::new(),
@@ -642,6 +653,27 @@ with Gondor.
             suite.records[2].expected,
             Expected::Error("storydiscard".into())
         );
+    }
+
+    #[test]
+    fn tabari_records_with_long_and_repeated_dates() {
+        let text = "20150607 YYYY-01\nA b. /* { FOR / GON / 064 } */\n950101  950101  AGENTS-11\nC d. /* {---} */\n9501201  BAD-DATE\nE f. /* {---} */\n";
+        let (suite, diags) = read_tabari_records("v.text", text, TabariOptions::default());
+        let got: Vec<(&str, Option<String>)> = suite
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.date.map(|d| d.to_string())))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("YYYY-01", Some("2015-06-07".to_string())),
+                ("AGENTS-11", Some("1995-01-01".to_string())),
+                ("BAD-DATE", None)
+            ]
+        );
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, 5);
     }
 
     #[test]

@@ -290,7 +290,9 @@ pub fn validate(args: ValidateArgs, out: &mut impl Write) -> Result<bool> {
         let Some(record) = suite.records.iter().find(|r| &r.id == id) else {
             bail!("{name}: no record '{id}'");
         };
+        // As the run codes it, but alone (without the record before it under FORWARD).
         let doc = Doc::new(record.id.clone(), record.text.clone()).with_published(record.date);
+        let coder = Coder::new(dicts.clone(), record_config(&config, record));
         let (events, traces) = coder.code_explained(&doc);
         crate::write_explain(out, &doc, &events, &traces)?;
         writeln!(out, "expected: {:?}", record.expected)?;
@@ -301,7 +303,6 @@ pub fn validate(args: ValidateArgs, out: &mut impl Write) -> Result<bool> {
         .iter()
         .enumerate()
         .map(|(k, r)| {
-            // TABARI's options change the coder's configuration.
             let Some(o) = &r.tabari else {
                 return run_record(&coder, &extras, r, None, is_xml);
             };
@@ -311,21 +312,8 @@ pub fn validate(args: ValidateArgs, out: &mut impl Write) -> Result<bool> {
                 .then(|| &suite.records[k - 1])
                 .filter(|p| story(&p.id).is_some() && story(&p.id) == story(&r.id))
                 .map(|p| p.text.as_str());
-            if o.defaults == config.defaults && o.forward == config.forward_pronouns {
-                return run_record(&coder, &extras, r, before, is_xml);
-            }
-            let config = Config {
-                defaults: o.defaults.clone(),
-                forward_pronouns: o.forward,
-                ..config.clone()
-            };
-            run_record(
-                &Coder::new(dicts.clone(), config),
-                &extras,
-                r,
-                before,
-                is_xml,
-            )
+            let coder = Coder::new(dicts.clone(), record_config(&config, r));
+            run_record(&coder, &extras, r, before, is_xml)
         })
         .collect();
     let report = validation::report(&results);
@@ -338,6 +326,20 @@ pub fn validate(args: ValidateArgs, out: &mut impl Write) -> Result<bool> {
         out,
     )?;
     Ok(true)
+}
+
+/// The coder's configuration for a record: TABARI's options in force change it (default actors,
+/// pronouns forwarded across a story, pronouns standing for the sentence's first actor).
+fn record_config(base: &Config, record: &Record) -> Config {
+    match &record.tabari {
+        None => base.clone(),
+        Some(o) => Config {
+            defaults: o.defaults.clone(),
+            forward_pronouns: o.forward,
+            first_actor_pronouns: true,
+            ..base.clone()
+        },
+    }
 }
 
 /// Codes one record (after the text `before` it in its story, whose events do not count); a

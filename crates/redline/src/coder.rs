@@ -243,6 +243,10 @@ pub struct Config {
     /// previous sentence names itself (not through a pronoun), by its country code only. Off by
     /// default.
     pub forward_pronouns: bool,
+    /// TABARI's pronouns: "he", "she", "it", "they", "him", "her" and "them" stand for the first
+    /// actor of the sentence before them, with the compound it heads ("Elrond and Gondor urged
+    /// Bree ... then they requested"). Off by default.
+    pub first_actor_pronouns: bool,
 }
 
 /// Default actors (TABARI's `DEFAULT: SOURCE [X] PRIOR TARGET [Y] AFTER`). An event with a
@@ -1207,6 +1211,28 @@ impl Coder {
                         continue;
                     }
                 }
+            }
+            if self.config.first_actor_pronouns
+                && matches!(w, "it" | "he" | "she" | "they" | "him" | "her" | "them")
+                && let Some(k) = mentions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.end_token <= i && m.kind != MentionKind::Reference)
+                    .min_by_key(|(_, m)| m.first_token)
+                    .map(|(k, _)| k)
+            {
+                for s in group_right(tokens, mentions, k) {
+                    let m = &mentions[s];
+                    added.push(Mention {
+                        first_token: i,
+                        end_token: i + 1,
+                        span: tokens[i].span,
+                        code: m.code.clone(),
+                        kind: MentionKind::Reference,
+                        entries: m.entries.clone(),
+                    });
+                }
+                continue;
             }
             if self.config.forward_pronouns && matches!(w, "it" | "he" | "she" | "they") {
                 let first = state

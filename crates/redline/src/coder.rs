@@ -247,6 +247,10 @@ pub struct Config {
     /// actor of the sentence before them, with the compound it heads ("Elrond and Gondor urged
     /// Bree ... then they requested"). Off by default.
     pub first_actor_pronouns: bool,
+    /// TABARI's `CODE BY CLAUSE`: a clause gives the events of its first coded verb only; a
+    /// clause ends at "and", "but", "or", "while", "whereas" or ";" unless the word joins two
+    /// actors. Off by default.
+    pub one_verb_per_clause: bool,
 }
 
 /// Default actors (TABARI's `DEFAULT: SOURCE [X] PRIOR TARGET [Y] AFTER`). An event with a
@@ -592,6 +596,21 @@ fn is_speech_verb(token: &Token) -> bool {
         )
 }
 
+/// Whether token `k` joins two clauses (TABARI's clause conjunctions), not two actors.
+fn is_clause_joint(tokens: &[Token], mentions: &[Mention], k: usize) -> bool {
+    if !matches!(
+        tokens[k].norm.as_str(),
+        "and" | "but" | "or" | "while" | "whereas" | ";"
+    ) {
+        return false;
+    }
+    let ends_mention = mentions.iter().any(|m| m.end_token == k);
+    let starts_mention = mentions
+        .iter()
+        .any(|m| m.first_token == k + 1 || (m.first_token == k + 2 && tokens[k + 1].norm == "the"));
+    !(ends_mention && starts_mention)
+}
+
 /// Whether a token ends the clause the subject is looked for in. Verbs of saying count only in
 /// lower case and not as nouns ("United States", "Secretary of State" are names).
 fn is_left_boundary(token: &Token) -> bool {
@@ -934,7 +953,19 @@ impl Coder {
         };
         let mut consumed = vec![false; tokens.len()];
         let mut sentence_events: Vec<Event> = Vec::new();
+        // TABARI codes one verb per clause: once a clause has given events, its later heads
+        // wait for the next conjunction that is not between two actors.
+        let mut clause_coded = false;
+        let mut boundaries_seen = 0;
         for head in 0..tokens.len() {
+            if self.config.one_verb_per_clause {
+                for k in boundaries_seen..head {
+                    if is_clause_joint(&tokens, &mentions, k) {
+                        clause_coded = false;
+                    }
+                }
+                boundaries_seen = boundaries_seen.max(head);
+            }
             if blocked[head] || consumed[head] || tokens[head].punct {
                 continue;
             }
@@ -948,6 +979,15 @@ impl Coder {
                 pattern: None,
                 outcome: String::new(),
             };
+            if clause_coded {
+                head_trace.outcome =
+                    "its clause already gave events (one verb per clause)".to_string();
+                if let Some(t) = trace.as_deref_mut() {
+                    t.heads.push(head_trace);
+                }
+                continue;
+            }
+            let events_before = sentence_events.len();
             let lim = if head < limit { limit } else { tokens.len() };
             let outcome = match self.dicts.verbs.best_match(&tokens, head, lim, &mention_at) {
                 None => "no pattern matched what follows".to_string(),
@@ -1014,6 +1054,9 @@ impl Coder {
                     }
                 }
             };
+            if self.config.one_verb_per_clause && sentence_events.len() > events_before {
+                clause_coded = true;
+            }
             head_trace.outcome = outcome;
             if let Some(t) = trace.as_deref_mut() {
                 t.heads.push(head_trace);

@@ -337,7 +337,7 @@ fn record_config(base: &Config, record: &Record) -> Config {
             defaults: o.defaults.clone(),
             forward_pronouns: o.forward,
             first_actor_pronouns: true,
-            one_verb_per_clause: true,
+            tabari_clauses: true,
             ..base.clone()
         },
     }

@@ -247,10 +247,12 @@ pub struct Config {
     /// actor of the sentence before them, with the compound it heads ("Elrond and Gondor urged
     /// Bree ... then they requested"). Off by default.
     pub first_actor_pronouns: bool,
-    /// TABARI's `CODE BY CLAUSE`: a clause gives the events of its first coded verb only; a
-    /// clause ends at "and", "but", "or", "while", "whereas" or ";" unless the word joins two
-    /// actors. Off by default.
-    pub one_verb_per_clause: bool,
+    /// TABARI's clause conventions. `CODE BY CLAUSE`: a clause gives the events of its first
+    /// coded verb only; a clause ends at "and", "but", "or", "while", "whereas" or ";" unless
+    /// the word joins two actors. And when a pattern places its target before the verb
+    /// (`ANTI- + *`), the source is the subject before that target ("Gollum participated in an
+    /// anti- Gondor parade"). Off by default.
+    pub tabari_clauses: bool,
 }
 
 /// Default actors (TABARI's `DEFAULT: SOURCE [X] PRIOR TARGET [Y] AFTER`). An event with a
@@ -953,12 +955,17 @@ impl Coder {
         };
         let mut consumed = vec![false; tokens.len()];
         let mut sentence_events: Vec<Event> = Vec::new();
+        // In a sentence written all in capitals a capital says nothing about names.
+        let all_caps = tokens.iter().filter(|t| !t.punct).all(|t| {
+            let surface = &text[t.span.range()];
+            !surface.chars().any(char::is_lowercase)
+        });
         // TABARI codes one verb per clause: once a clause has given events, its later heads
         // wait for the next conjunction that is not between two actors.
         let mut clause_coded = false;
         let mut boundaries_seen = 0;
         for head in 0..tokens.len() {
-            if self.config.one_verb_per_clause {
+            if self.config.tabari_clauses {
                 for k in boundaries_seen..head {
                     if is_clause_joint(&tokens, &mentions, k) {
                         clause_coded = false;
@@ -1018,7 +1025,11 @@ impl Coder {
                         && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
                     {
                         "head is a noun or adjective here (after a determiner)".to_string()
-                    } else if head > 0 && tokens[head].capitalised && !tokens[head - 1].punct {
+                    } else if head > 0
+                        && tokens[head].capitalised
+                        && !tokens[head - 1].punct
+                        && !all_caps
+                    {
                         "head is capitalised mid-sentence (a name)".to_string()
                     } else {
                         for c in consumed.iter_mut().take(m.end).skip(head) {
@@ -1054,7 +1065,7 @@ impl Coder {
                     }
                 }
             };
-            if self.config.one_verb_per_clause && sentence_events.len() > events_before {
+            if self.config.tabari_clauses && sentence_events.len() > events_before {
                 clause_coded = true;
             }
             head_trace.outcome = outcome;
@@ -1508,11 +1519,22 @@ impl Coder {
         if let Some(t) = m.target_token.filter(|&t| t < head)
             && m.source_token.is_none()
             && sources.iter().all(|&s| mentions[s].first_token == t)
-            && let Some(k) = mentions
+        {
+            // The subject before the target ("Gollum participated in an anti- Gondor parade"),
+            // else the first actor after the head.
+            let before_target = if self.config.tabari_clauses {
+                find_subject(tokens, mentions, left_start, t)
+            } else {
+                Vec::new()
+            };
+            if !before_target.is_empty() {
+                sources = before_target;
+            } else if let Some(k) = mentions
                 .iter()
                 .position(|x| x.first_token > head && x.first_token != usize::MAX)
-        {
-            sources = group_right(tokens, mentions, k);
+            {
+                sources = group_right(tokens, mentions, k);
+            }
         }
         if sources.is_empty()
             && !passive

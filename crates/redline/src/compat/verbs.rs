@@ -45,6 +45,8 @@ pub struct BlockVerb {
     /// Whether the verb was written without a final `_`: TABARI then matches it as a stem
     /// (`RESTOR` matches "restored").
     pub stem: bool,
+    /// Written with a final `=` (TABARI): matches the word exactly, without regular endings.
+    pub exact: bool,
     /// The verb's own code, overriding the block's for the bare verb.
     pub code: Option<String>,
     /// The line.
@@ -252,7 +254,7 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
             .collect();
         // TABARI's regular verb endings: a verb written with a final "_" and no forms of its
         // own also matches its S, ES, ED, EN and ING forms ("DEPART_": "departes", "departen").
-        if dialect == Dialect::Tabari && !verb.stem && verb.forms.is_empty() {
+        if dialect == Dialect::Tabari && !verb.stem && !verb.exact && verb.forms.is_empty() {
             verb.forms = regular_endings(&verb.head);
         }
         verb.code = if starts_new { None } else { code };
@@ -282,6 +284,9 @@ fn regular_endings(head: &str) -> Vec<String> {
 /// `SPEED`, `+BREAK_DOWN`, `WIRE_+TAP`, `ARM_`, `HAVE NOTHING TO DO WITH`: the head is the word
 /// marked `+`, else the first. `_` joins adjacent words; a space allows a gap, kept as `...`.
 fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
+    // TABARI's "BAN=": this word exactly, neither a stem nor with regular endings.
+    let exact = s.trim_end().ends_with('=');
+    let s = s.trim_end().trim_end_matches('=');
     let mut words: Vec<String> = Vec::new();
     for chunk in s.split_whitespace() {
         let mut first = true;
@@ -309,7 +314,8 @@ fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
         before: words[..k].iter().map(clean).collect(),
         after: words[k + 1..].iter().map(clean).collect(),
         code: None,
-        stem: !s.trim_end().ends_with('_'),
+        stem: !exact && !s.trim_end().ends_with('_'),
+        exact,
         line,
     })
 }

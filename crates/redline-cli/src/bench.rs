@@ -4,6 +4,7 @@
 //! files, repeated until it holds the requested number of sentences and grouped twenty to a
 //! document. The treebanks stay in `../shared/data`; nothing is copied into the repository.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -58,9 +59,9 @@ pub fn ud_sentences(data: &std::path::Path) -> Result<Vec<String>> {
     Ok(sentences)
 }
 
-pub fn run(args: BenchArgs) -> Result<()> {
+pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
     if let Some(dir) = &args.load_petrarch {
-        return crate::compat::bench_load(dir, args.json);
+        return crate::compat::bench_load(dir, args.json, out);
     }
     let sentences = ud_sentences(&args.data)?;
     let distinct = sentences.len();
@@ -115,26 +116,33 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let secs = start.elapsed().as_secs_f64();
     let rate = n_sentences as f64 / secs;
     if args.json {
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::json!({"sentences": n_sentences, "distinct_input_sentences": distinct, "documents": docs.len(), "events": n_events, "seconds": secs, "sentences_per_second": rate, "dictionary_load_ms": load_ms, "threads": 1, "sentences_per_second_without_places_and_tone": n_sentences as f64 / bare_secs, "places_and_tone_cost_percent": 100.0 * (secs - bare_secs) / secs, "gazetteer_load_ms": gazetteer_ms})
-        );
+        )?;
     } else {
-        println!(
+        writeln!(
+            out,
             "corpus: {} UD sentences ({} distinct), {} documents, split into {n_sentences} sentences by the coder",
             args.sentences,
             distinct,
             docs.len()
-        );
-        println!("coded on one thread in {secs:.2} s: {rate:.0} sentences/s, {n_events} events");
-        println!(
+        )?;
+        writeln!(
+            out,
+            "coded on one thread in {secs:.2} s: {rate:.0} sentences/s, {n_events} events"
+        )?;
+        writeln!(
+            out,
             "without locations and tone: {:.0} sentences/s; locations and tone cost {:.1}% of coding time",
             n_sentences as f64 / bare_secs,
             100.0 * (secs - bare_secs) / secs
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "dictionary load: {load_ms:.1} ms (median of 5); gazetteer, parsed on first use: {gazetteer_ms:.1} ms"
-        );
+        )?;
     }
     Ok(())
 }
@@ -181,7 +189,6 @@ pub struct IngestBenchArgs {
 
 /// `redline bench corpus`.
 pub fn corpus(args: &CorpusArgs) -> Result<()> {
-    use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for i in 0..args.docs {
@@ -199,7 +206,7 @@ pub fn corpus(args: &CorpusArgs) -> Result<()> {
 }
 
 /// `redline bench ingest`.
-pub fn ingest(args: &IngestBenchArgs) -> Result<()> {
+pub fn ingest(args: &IngestBenchArgs, out: &mut impl Write) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("redline-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let corpus_path = dir.join("corpus.jsonl");
@@ -220,14 +227,15 @@ pub fn ingest(args: &IngestBenchArgs) -> Result<()> {
     let n_docs = docs.len();
     let (summary, _) = crate::ingest::ingest_docs(&coder, docs, &db, args.batch)?;
     let secs = start.elapsed().as_secs_f64();
-    println!(
+    writeln!(
+        out,
         "ingested {n_docs} documents ({} sentences each) in {secs:.2} s on {} threads: {:.0} documents/s; {} event mentions, {} events",
         args.corpus.sentences,
         rayon::current_num_threads(),
         n_docs as f64 / secs,
         summary.mentions,
         summary.new_events
-    );
+    )?;
     if args.db.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -3,11 +3,13 @@
 //! this module only reads files and prints.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use redline::compat::options::{TabariOptions, read_options};
 use redline::compat::validation::{self, Expected, Record, RecordResult, Suite, Triple};
 use redline::compat::{Dialect, ForeignExtras, ForeignFiles, load_foreign};
 use redline::{Coder, Config, Diagnostic, Dictionaries, Doc};
@@ -142,6 +144,21 @@ pub fn tabari_set(project: &Path) -> Result<ForeignSet> {
     )
 }
 
+/// The options of a TABARI project: its `<optionsfile>` (TABARI's defaults without one).
+fn tabari_options(project: &Path) -> Result<(TabariOptions, Vec<Diagnostic>)> {
+    let base = project.parent().unwrap_or(Path::new("."));
+    let file = validation::read_tabari_project(&read(project)?)
+        .into_iter()
+        .find(|(role, _)| role == "options");
+    Ok(match file {
+        Some((_, name)) => {
+            let path = base.join(name);
+            read_options(&path.display().to_string(), &read(&path)?)
+        }
+        None => (TabariOptions::default(), Vec::new()),
+    })
+}
+
 /// The dictionaries a PETRARCH XML suite's `<Environment>` names, found beside the file or in
 /// `../dictionaries`.
 fn suite_set(xml: &Path, suite: &Suite) -> Result<ForeignSet> {
@@ -228,7 +245,7 @@ pub struct ValidateArgs {
 }
 
 /// Runs `redline validate`; returns whether the run went through (not whether records passed).
-pub fn validate(args: ValidateArgs) -> Result<bool> {
+pub fn validate(args: ValidateArgs, out: &mut impl Write) -> Result<bool> {
     let text = read(&args.file)?;
     let name = args.file.display().to_string();
     let is_xml = args.file.extension().is_some_and(|e| e == "xml");
@@ -237,13 +254,15 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
         let set = suite_set(&args.file, &suite)?;
         (suite, set, diags)
     } else {
-        let (suite, diags) = validation::read_tabari_records(&name, &text);
         let project = args.project.clone().unwrap_or_else(|| {
             args.file
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join("Validate.project")
         });
+        let (options, mut diags) = tabari_options(&project)?;
+        let (suite, more) = validation::read_tabari_records(&name, &text, options);
+        diags.extend(more);
         (suite, tabari_set(&project)?, diags)
     };
     let mut dicts = if args.with_embedded {
@@ -265,22 +284,37 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
         petrarch_style: true,
         ..Config::default()
     };
-    let coder = Coder::new(Arc::new(dicts), config);
+    let dicts = Arc::new(dicts);
+    let coder = Coder::new(dicts.clone(), config.clone());
     if let Some(id) = &args.explain {
         let Some(record) = suite.records.iter().find(|r| &r.id == id) else {
             bail!("{name}: no record '{id}'");
         };
+        // As the run codes it, but alone (without the record before it under FORWARD).
         let doc = Doc::new(record.id.clone(), record.text.clone()).with_published(record.date);
+        let coder = Coder::new(dicts.clone(), record_config(&config, record));
         let (events, traces) = coder.code_explained(&doc);
-        let mut out = std::io::stdout().lock();
-        crate::write_explain(&mut out, &doc, &events, &traces)?;
-        println!("expected: {:?}", record.expected);
+        crate::write_explain(out, &doc, &events, &traces)?;
+        writeln!(out, "expected: {:?}", record.expected)?;
         return Ok(true);
     }
     let results: Vec<RecordResult> = suite
         .records
         .iter()
-        .map(|r| run_record(&coder, &extras, r, is_xml))
+        .enumerate()
+        .map(|(k, r)| {
+            let Some(o) = &r.tabari else {
+                return run_record(&coder, &extras, r, None, is_xml);
+            };
+            // FORWARD: the record before, when it is of the same story, is coded first.
+            let story = |id: &str| id.rsplit_once('-').map(|(s, _)| s.to_string());
+            let before = (o.forward && k > 0)
+                .then(|| &suite.records[k - 1])
+                .filter(|p| story(&p.id).is_some() && story(&p.id) == story(&r.id))
+                .map(|p| p.text.as_str());
+            let coder = Coder::new(dicts.clone(), record_config(&config, r));
+            run_record(&coder, &extras, r, before, is_xml)
+        })
         .collect();
     let report = validation::report(&results);
     print_report(
@@ -288,17 +322,34 @@ pub fn validate(args: ValidateArgs) -> Result<bool> {
         &suite,
         &report,
         &results,
-        dict_diags.len(),
-        dict_errors,
+        (dict_diags.len(), dict_errors),
+        out,
     )?;
     Ok(true)
 }
 
-/// Codes one record; a panic in the coder fails the record instead of the run.
+/// The coder's configuration for a record: TABARI's options in force change it (default actors,
+/// pronouns forwarded across a story, pronouns standing for the sentence's first actor).
+fn record_config(base: &Config, record: &Record) -> Config {
+    match &record.tabari {
+        None => base.clone(),
+        Some(o) => Config {
+            defaults: o.defaults.clone(),
+            forward_pronouns: o.forward,
+            first_actor_pronouns: true,
+            tabari_clauses: true,
+            ..base.clone()
+        },
+    }
+}
+
+/// Codes one record (after the text `before` it in its story, whose events do not count); a
+/// panic in the coder fails the record instead of the run.
 fn run_record(
     coder: &Coder,
     extras: &ForeignExtras,
     record: &Record,
+    before: Option<&str>,
     petrarch: bool,
 ) -> RecordResult {
     if matches!(record.expected, Expected::Malformed(_)) {
@@ -307,12 +358,28 @@ fn run_record(
     if extras.discards.find_on(&record.text, record.date).is_some() {
         return validation::judge(record, Vec::new());
     }
+    // TABARI does not code a record shorter than `SET: MINIMUM WORDS`.
+    if record
+        .tabari
+        .as_ref()
+        .is_some_and(|o| o.too_short(&record.text))
+    {
+        return validation::judge(record, Vec::new());
+    }
     let require_dyad = record
         .options
         .get("require_dyad")
         .is_none_or(|v| v != "false");
-    let doc = Doc::new(record.id.clone(), record.text.clone()).with_published(record.date);
-    let coded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| coder.code(&doc)));
+    let (text, offset) = match before {
+        Some(b) => (format!("{b}\n\n{}", record.text), b.len() + 2),
+        None => (record.text.clone(), 0),
+    };
+    let doc = Doc::new(record.id.clone(), text).with_published(record.date);
+    let coded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut events = coder.code(&doc);
+        events.retain(|e| e.sentence.start >= offset);
+        events
+    }));
     let Ok(events) = coded else {
         let mut r = validation::judge(record, Vec::new());
         r.passed = false;
@@ -323,7 +390,10 @@ fn run_record(
     // require_dyad (the default), drops events whose source or target lacks one; TABARI writes
     // it `~GOV` and keeps it.
     let code_of = |code: &str| {
-        if !extras.agent_codes.contains(code) {
+        // TABARI writes a bare agent coded before the country (`[NGM~]`) as its code alone.
+        if !extras.agent_codes.contains(code)
+            || (!petrarch && extras.prefix_agent_codes.contains(code))
+        {
             code.to_string()
         } else if petrarch {
             format!("---{code}")
@@ -358,8 +428,8 @@ fn print_report(
     suite: &Suite,
     report: &validation::Report,
     results: &[RecordResult],
-    n_diags: usize,
-    n_errors: usize,
+    (n_diags, n_errors): (usize, usize),
+    out: &mut impl Write,
 ) -> Result<()> {
     let level = |p: &validation::Prf| {
         serde_json::json!({
@@ -380,7 +450,7 @@ fn print_report(
             .filter(|r| !r.passed)
             .map(|r| r.id.as_str())
             .collect();
-        let out = serde_json::json!({
+        let report_json = serde_json::json!({
             "file": args.file.display().to_string(),
             "records": report.records,
             "passed": report.passed,
@@ -396,7 +466,7 @@ fn print_report(
             "dictionary_errors": n_errors,
             "failed": failed,
         });
-        println!("{out}");
+        writeln!(out, "{report_json}")?;
         return Ok(());
     }
     if args.verbose {
@@ -407,53 +477,61 @@ fn print_report(
                 .join(" ")
         };
         for r in results.iter().filter(|r| !r.passed) {
-            println!(
+            writeln!(
+                out,
                 "FAIL {:<16} expected [{}] produced [{}]{}",
                 r.id,
                 show(&r.expected),
                 show(&r.produced),
                 r.note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
-            );
+            )?;
         }
     }
-    println!("{}", args.file.display());
-    println!(
+    writeln!(out, "{}", args.file.display())?;
+    writeln!(
+        out,
         "{:<12} {:>7} {:>7} {:>8}",
         "category", "records", "passed", "rate"
-    );
+    )?;
     for (c, (n, p)) in &report.by_category {
-        println!(
+        writeln!(
+            out,
             "{c:<12} {n:>7} {p:>7} {:>7.1}%",
             100.0 * *p as f64 / *n as f64
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "{:<12} {:>7} {:>7} {:>7.1}%   ({} records not run)",
         "all",
         report.records,
         report.passed,
         100.0 * report.pass_rate(),
         suite.skipped
-    );
-    println!("events        precision  recall      F1");
+    )?;
+    writeln!(out, "events        precision  recall      F1")?;
     for (name, p) in [
         ("exact", &report.exact),
         ("dyad+root", &report.dyad_root),
         ("dyad", &report.dyad),
     ] {
-        println!(
+        writeln!(
+            out,
             "{name:<12} {:>10.3} {:>7.3} {:>7.3}",
             p.precision(),
             p.recall(),
             p.f1()
-        );
+        )?;
     }
-    println!("dictionaries: {n_diags} diagnostics ({n_errors} errors; see redline dict check)");
+    writeln!(
+        out,
+        "dictionaries: {n_diags} diagnostics ({n_errors} errors; see redline dict check)"
+    )?;
     Ok(())
 }
 
 /// `redline bench --load-petrarch DIR`: load time (median of five) and peak memory.
-pub fn bench_load(dir: &Path, json: bool) -> Result<()> {
+pub fn bench_load(dir: &Path, json: bool, out: &mut impl Write) -> Result<()> {
     let set = petrarch_set(dir)?;
     let mut times = Vec::new();
     let mut base_times = Vec::new();
@@ -499,7 +577,8 @@ pub fn bench_load(dir: &Path, json: bool) -> Result<()> {
     };
     let (hwm, rss) = (kib("VmHWM:"), kib("VmRSS:"));
     if json {
-        println!(
+        writeln!(
+            out,
             "{}",
             serde_json::json!({
                 "dir": dir.display().to_string(), "load_ms_median": median,
@@ -507,21 +586,23 @@ pub fn bench_load(dir: &Path, json: bool) -> Result<()> {
                 "vm_rss_mib": rss as f64 / 1024.0, "actor_phrases": counts.0,
                 "verb_patterns": counts.1, "diagnostics": counts.2,
             })
-        );
+        )?;
     } else {
-        println!(
+        writeln!(
+            out,
             "loaded {} actor phrases and {} verb patterns ({} diagnostics) from {} files",
             counts.0,
             counts.1,
             counts.2,
             set.files.len()
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "load time: {median:.1} ms wall, {} ms on CPU (medians of 5, from text already in memory; {base:.1} ms of it builds the lemma and CAMEO tables)\npeak memory: {:.1} MiB (VmHWM), now {:.1} MiB (VmRSS), whole process",
             cpu.map_or("?".to_string(), |c| format!("{c:.1}")),
             hwm as f64 / 1024.0,
             rss as f64 / 1024.0
-        );
+        )?;
     }
     Ok(())
 }

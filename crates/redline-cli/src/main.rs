@@ -207,61 +207,64 @@ fn parse_date_arg(s: &str) -> Result<chrono::NaiveDate, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result =
-        match cli.command {
-            Command::Code(args) => code(args),
-            Command::Dict {
-                command:
-                    DictCommand::Check {
-                        paths,
-                        mut dicts,
-                        petrarch,
-                        tabari,
-                        no_embedded,
-                    },
-            } => (|| {
-                let mut foreign = Vec::new();
-                for p in petrarch {
+    let result = match cli.command {
+        Command::Code(args) => code(args),
+        Command::Dict {
+            command:
+                DictCommand::Check {
+                    paths,
+                    mut dicts,
+                    petrarch,
+                    tabari,
+                    no_embedded,
+                },
+        } => (|| {
+            let mut foreign = Vec::new();
+            for p in petrarch {
+                foreign.push(compat::petrarch_set(&p)?);
+            }
+            for p in tabari {
+                foreign.push(compat::tabari_set(&p)?);
+            }
+            for p in paths {
+                if p.extension().is_some_and(|e| e == "xml") {
+                    foreign.push(compat::petrarch_suite_set(&p)?);
+                } else if p.extension().is_some_and(|e| e == "project") {
+                    foreign.push(compat::tabari_set(&p)?);
+                } else if p.join("actors").is_dir() || p.join("verbs").is_dir() {
+                    dicts.push(p);
+                } else {
                     foreign.push(compat::petrarch_set(&p)?);
                 }
-                for p in tabari {
-                    foreign.push(compat::tabari_set(&p)?);
-                }
-                for p in paths {
-                    if p.extension().is_some_and(|e| e == "xml") {
-                        foreign.push(compat::petrarch_suite_set(&p)?);
-                    } else if p.extension().is_some_and(|e| e == "project") {
-                        foreign.push(compat::tabari_set(&p)?);
-                    } else if p.join("actors").is_dir() || p.join("verbs").is_dir() {
-                        dicts.push(p);
-                    } else {
-                        foreign.push(compat::petrarch_set(&p)?);
-                    }
-                }
-                dict_check(&dicts, &foreign, no_embedded)
-            })(),
-            Command::Syntax { command } => syntax::run(command).map(|()| true),
-            Command::Validate(args) => compat::validate(args),
-            Command::Ingest(args) => ingest_command(&args),
-            Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
-            Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
-            Command::Watch(args) => make_coder(&[])
-                .and_then(|coder| with_stdout(|out| monitor::watch(&args, coder, out))),
-            Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
-            Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
-            Command::Monitor(args) => make_coder(&[])
-                .and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out))),
-            Command::Serve(args) => serve(&args),
-            Command::Bench { what: None, args } => bench::run(args).map(|()| true),
-            Command::Bench {
-                what: Some(what), ..
-            } => match what {
-                bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
-                bench::BenchWhat::Ingest(a) => bench::ingest(&a).map(|()| true),
-                bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
-                bench::BenchWhat::Serve(a) => serve_bench::run(&a).map(|()| true),
-            },
-        };
+            }
+            dict_check(&dicts, &foreign, no_embedded)
+        })(),
+        Command::Syntax { command } => syntax::run(command).map(|()| true),
+        Command::Validate(args) => with_stdout(|out| compat::validate(args, out)),
+        Command::Ingest(args) => ingest_command(&args),
+        Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
+        Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
+        Command::Watch(args) => {
+            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::watch(&args, coder, out)))
+        }
+        Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
+        Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
+        Command::Monitor(args) => {
+            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
+        }
+        Command::Serve(args) => serve(&args),
+        Command::Bench { what: None, args } => {
+            with_stdout(|out| bench::run(args, out).map(|()| true))
+        }
+        Command::Bench {
+            what: Some(what), ..
+        } => match what {
+            bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
+            bench::BenchWhat::Ingest(a) => with_stdout(|out| bench::ingest(&a, out).map(|()| true)),
+            bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
+            bench::BenchWhat::Serve(a) => serve_bench::run(&a).map(|()| true),
+        },
+    };
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),

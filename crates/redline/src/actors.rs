@@ -162,6 +162,10 @@ struct TrieNode {
     /// Final words matched as stems (TABARI's `ARGENTIN` matches "Argentina"): the stem and the
     /// node holding the entries. Empty for Redline's own dictionaries.
     stems: Vec<(String, u32)>,
+    /// Words that may follow after a gap of any other words in the sentence (TABARI's
+    /// `PRINCE DOL_AMROTH`, written `prince ... dol amroth`): the word, whether it is matched as
+    /// a stem, and the node it leads to. Empty for Redline's own dictionaries.
+    gaps: Vec<(String, bool, u32)>,
     entries: Vec<u32>,
 }
 
@@ -405,10 +409,22 @@ impl ActorDictionary {
             self.entries.push(entry);
             return;
         }
-        let spans = token_spans(&entry.phrase, 0..entry.phrase.len());
+        // " ... " separates the parts of a phrase that other words may come between.
+        let phrase = entry.phrase.clone();
+        let parts: Vec<&str> = phrase.split(" ... ").collect();
+        let gapped = parts.len() > 1;
+        let mut spans: Vec<(Span, bool)> = Vec::new();
+        let mut offset = 0;
+        for (p, part) in parts.iter().enumerate() {
+            for (k, span) in token_spans(part, 0..part.len()).into_iter().enumerate() {
+                let shifted = Span::new(span.start + offset, span.end + offset);
+                spans.push((shifted, p > 0 && k == 0));
+            }
+            offset += part.len() + " ... ".len();
+        }
         let mut node = 0u32;
-        for (k, span) in spans.iter().enumerate() {
-            let surface = &entry.phrase[span.range()];
+        for (k, &(span, after_gap)) in spans.iter().enumerate() {
+            let surface = &phrase[span.range()];
             let norm = normalise(surface);
             let letters: Vec<char> = surface.chars().filter(|c| c.is_alphabetic()).collect();
             entry.case.push(
@@ -420,30 +436,39 @@ impl ActorDictionary {
                     CaseRule::Any
                 },
             );
-            let last = k + 1 == spans.len();
-            let existing = if stem_last && last {
-                self.nodes[node as usize]
-                    .stems
+            let stem = stem_last && k + 1 == spans.len();
+            let here = &self.nodes[node as usize];
+            let existing = if after_gap {
+                here.gaps
                     .iter()
-                    .find(|(s, _)| *s == norm)
-                    .map(|&(_, n)| n)
+                    .find(|(w, s, _)| *w == norm && *s == stem)
+                    .map(|&(_, _, n)| n)
+            } else if stem {
+                here.stems.iter().find(|(s, _)| *s == norm).map(|&(_, n)| n)
             } else {
-                self.nodes[node as usize].children.get(&norm).copied()
+                here.children.get(&norm).copied()
             };
             let next = match existing {
                 Some(n) => n,
                 None => {
                     self.nodes.push(TrieNode::default());
                     let n = (self.nodes.len() - 1) as u32;
-                    if stem_last && last {
-                        self.nodes[node as usize].stems.push((norm, n));
+                    let here = &mut self.nodes[node as usize];
+                    if after_gap {
+                        here.gaps.push((norm, stem, n));
+                    } else if stem {
+                        here.stems.push((norm, n));
                     } else {
-                        self.nodes[node as usize].children.insert(norm, n);
+                        here.children.insert(norm, n);
                     }
                     n
                 }
             };
             node = next;
+        }
+        // The case rules pair with consecutive tokens; a gapped phrase matches any case.
+        if gapped {
+            entry.case.clear();
         }
         let id = self.entries.len() as u32;
         self.entries.push(entry);
@@ -452,41 +477,67 @@ impl ActorDictionary {
 
     /// The longest phrase starting at token `start`: its end (exclusive) and its entries.
     fn longest_at(&self, tokens: &[Token], text: &str, start: usize) -> Option<(usize, Vec<u32>)> {
-        let mut node = 0u32;
         let mut best = None;
-        let mut i = start;
+        self.walk(0, start, start, false, tokens, text, &mut best);
+        best
+    }
+
+    /// Follows the trie from `node`, reached with `tokens[start..i]`, keeping in `best` the
+    /// longest match (a later match of the same length replaces an earlier one, unless it went
+    /// through a gap: "Al Gore" is `AL_GORE` before `AL GORE`).
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &self,
+        mut node: u32,
+        mut i: usize,
+        start: usize,
+        gapped: bool,
+        tokens: &[Token],
+        text: &str,
+        best: &mut Option<(usize, Vec<u32>)>,
+    ) {
+        let keep = |end: usize, entries: &[u32], best: &mut Option<(usize, Vec<u32>)>| {
+            let ok: Vec<u32> = entries
+                .iter()
+                .copied()
+                .filter(|&e| self.case_ok(&self.entries[e as usize], &tokens[start..end], text))
+                .collect();
+            let longer = |b: usize| end > b || (end == b && !gapped);
+            if !ok.is_empty() && best.as_ref().is_none_or(|(b, _)| longer(*b)) {
+                *best = Some((end, ok));
+            }
+        };
         while i < tokens.len() {
-            for &(ref stem, child) in &self.nodes[node as usize].stems {
+            let here = &self.nodes[node as usize];
+            for &(ref stem, child) in &here.stems {
                 if tokens[i].norm.starts_with(stem.as_str()) {
-                    let ok: Vec<u32> = self.nodes[child as usize]
-                        .entries
-                        .iter()
-                        .copied()
-                        .filter(|&e| {
-                            self.case_ok(&self.entries[e as usize], &tokens[start..=i], text)
-                        })
-                        .collect();
-                    if !ok.is_empty() {
-                        best = Some((i + 1, ok));
+                    keep(i + 1, &self.nodes[child as usize].entries, best);
+                }
+            }
+            for &(ref word, stem, child) in &here.gaps {
+                // A gap stays inside the clause: it never takes in a comma, colon or stop.
+                for j in i..tokens.len() {
+                    let norm = tokens[j].norm.as_str();
+                    if norm == word || (stem && norm.starts_with(word.as_str())) {
+                        let child_entries = &self.nodes[child as usize].entries;
+                        let ok: Vec<u32> = child_entries.to_vec();
+                        if !ok.is_empty() && best.as_ref().is_none_or(|(b, _)| j + 1 > *b) {
+                            *best = Some((j + 1, ok));
+                        }
+                        self.walk(child, j + 1, start, true, tokens, text, best);
+                    }
+                    if matches!(norm, "," | ";" | ":" | ".") {
+                        break;
                     }
                 }
             }
-            let Some(&next) = self.nodes[node as usize].children.get(&tokens[i].norm) else {
+            let Some(&next) = here.children.get(&tokens[i].norm) else {
                 break;
             };
             node = next;
             i += 1;
-            let ok: Vec<u32> = self.nodes[node as usize]
-                .entries
-                .iter()
-                .copied()
-                .filter(|&e| self.case_ok(&self.entries[e as usize], &tokens[start..i], text))
-                .collect();
-            if !ok.is_empty() {
-                best = Some((i, ok));
-            }
+            keep(i, &self.nodes[node as usize].entries, best);
         }
-        best
     }
 
     fn case_ok(&self, entry: &ActorEntry, tokens: &[Token], text: &str) -> bool {
@@ -502,6 +553,10 @@ impl ActorDictionary {
         &self.entries[id as usize]
     }
 }
+
+/// The code of a dated stint in which a person's name is no actor (TABARI's `[--- <950630]`):
+/// while it is in force the name matches, so its words are no other actor, but codes nothing.
+pub const NULL_STINT_CODE: &str = "NULLCODE";
 
 /// What kind of thing a mention names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -522,6 +577,9 @@ pub enum MentionKind {
     Context,
     /// A pronoun or a group reference resolved to an earlier actor.
     Reference,
+    /// No words: the default actor a configuration supplies when a clause has none
+    /// (TABARI's `DEFAULT:` option).
+    Default,
 }
 
 /// One actor mention in a sentence.
@@ -1038,11 +1096,19 @@ impl ActorDictionary {
             .filter(|e| e.kind == ActorKind::Person)
             .collect();
         let Some(date) = date else {
-            return stints.iter().max_by_key(|e| e.from).map(|e| e.code.clone());
+            return stints
+                .iter()
+                .filter(|e| e.code.as_str() != NULL_STINT_CODE)
+                .max_by_key(|e| e.from)
+                .map(|e| e.code.clone());
         };
         if let Some(e) = stints.iter().find(|e| e.in_force(date)) {
-            return Some(e.code.clone());
+            return (e.code.as_str() != NULL_STINT_CODE).then(|| e.code.clone());
         }
+        let stints: Vec<&ActorEntry> = stints
+            .into_iter()
+            .filter(|e| e.code.as_str() != NULL_STINT_CODE)
+            .collect();
         let before = stints
             .iter()
             .filter(|e| e.to.is_some_and(|t| t <= date))

@@ -227,7 +227,8 @@ pub struct Config {
     /// verbs only (a head right after a determiner, or after an indefinite article and up to two
     /// modifiers, "a brief private visit", is a noun, whatever pattern it starts), and a verb with no object takes the subject of a "that" clause right
     /// after it as target ("Gollum allowed that Mordor ..."), or else a place ("appealed for
-    /// peace in Ithilen"). Off by default: nominal events
+    /// peace in Ithilen"); a verb joined by "and" or "or" to the verb before it in the sentence
+    /// shares that verb's subject. Off by default: nominal events
     /// ("a terror attack by ...") count in news event data, and the eval kit's figures are
     /// measured without it.
     pub petrarch_style: bool,
@@ -236,6 +237,39 @@ pub struct Config {
     /// `conj` and `xcomp`), `obl:agent`, `obj`, `iobj` or `obl` supplies it. The README's
     /// Syntax section has what it does to the eval kit's scores.
     pub syntax: Option<Arc<crate::syntax::SyntaxModel>>,
+    /// Actors to code when a clause names none (TABARI's `DEFAULT:` option; none by default).
+    pub defaults: DefaultActors,
+    /// TABARI's `FORWARD:` option: "he", "she", "it" and "they" stand for the first actor the
+    /// previous sentence names itself (not through a pronoun), by its country code only. Off by
+    /// default.
+    pub forward_pronouns: bool,
+    /// TABARI's pronouns: "he", "she", "it", "they", "him", "her" and "them" stand for the first
+    /// actor of the sentence before them, with the compound it heads ("Elrond and Gondor urged
+    /// Bree ... then they requested"). Off by default.
+    pub first_actor_pronouns: bool,
+    /// TABARI's clause conventions. `CODE BY CLAUSE`: a clause gives the events of its first
+    /// coded verb only; a clause ends at "and", "but", "or", "while", "whereas" or ";" unless
+    /// the word joins two actors. And when a pattern places its target before the verb
+    /// (`ANTI- + *`), the source is the subject before that target ("Gollum participated in an
+    /// anti- Gondor parade"). Off by default.
+    pub tabari_clauses: bool,
+}
+
+/// Default actors (TABARI's `DEFAULT: SOURCE [X] PRIOR TARGET [Y] AFTER`). An event with a
+/// default actor carries a source or target with `via: Some("default")` and an empty span at
+/// the head.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DefaultActors {
+    /// The source when the clause has none. Without `source_prior` the first actor after the
+    /// verb is the source first (the rest of the clause then gives the target).
+    pub source: Option<ActorCode>,
+    /// `PRIOR`: the source comes only from before the verb, else it is the default.
+    pub source_prior: bool,
+    /// The target when the clause has none. Without `target_after` the members of a compound
+    /// source after the first are the target first.
+    pub target: Option<ActorCode>,
+    /// `AFTER`: the target comes only from after the verb, else it is the default.
+    pub target_after: bool,
 }
 
 /// A dictionary entry that contributed to an actor.
@@ -562,6 +596,21 @@ fn is_speech_verb(token: &Token) -> bool {
             token.norm.as_str(),
             "report" | "reports" | "states" | "state" | "note" | "notes" | "fear" | "fears"
         )
+}
+
+/// Whether token `k` joins two clauses (TABARI's clause conjunctions), not two actors.
+fn is_clause_joint(tokens: &[Token], mentions: &[Mention], k: usize) -> bool {
+    if !matches!(
+        tokens[k].norm.as_str(),
+        "and" | "but" | "or" | "while" | "whereas" | ";"
+    ) {
+        return false;
+    }
+    let ends_mention = mentions.iter().any(|m| m.end_token == k);
+    let starts_mention = mentions
+        .iter()
+        .any(|m| m.first_token == k + 1 || (m.first_token == k + 2 && tokens[k + 1].norm == "the"));
+    !(ends_mention && starts_mention)
 }
 
 /// Whether a token ends the clause the subject is looked for in. Verbs of saying count only in
@@ -906,7 +955,24 @@ impl Coder {
         };
         let mut consumed = vec![false; tokens.len()];
         let mut sentence_events: Vec<Event> = Vec::new();
+        // In a sentence written all in capitals a capital says nothing about names.
+        let all_caps = tokens.iter().filter(|t| !t.punct).all(|t| {
+            let surface = &text[t.span.range()];
+            !surface.chars().any(char::is_lowercase)
+        });
+        // TABARI codes one verb per clause: once a clause has given events, its later heads
+        // wait for the next conjunction that is not between two actors.
+        let mut clause_coded = false;
+        let mut boundaries_seen = 0;
         for head in 0..tokens.len() {
+            if self.config.tabari_clauses {
+                for k in boundaries_seen..head {
+                    if is_clause_joint(&tokens, &mentions, k) {
+                        clause_coded = false;
+                    }
+                }
+                boundaries_seen = boundaries_seen.max(head);
+            }
             if blocked[head] || consumed[head] || tokens[head].punct {
                 continue;
             }
@@ -920,6 +986,15 @@ impl Coder {
                 pattern: None,
                 outcome: String::new(),
             };
+            if clause_coded {
+                head_trace.outcome =
+                    "its clause already gave events (one verb per clause)".to_string();
+                if let Some(t) = trace.as_deref_mut() {
+                    t.heads.push(head_trace);
+                }
+                continue;
+            }
+            let events_before = sentence_events.len();
             let lim = if head < limit { limit } else { tokens.len() };
             let outcome = match self.dicts.verbs.best_match(&tokens, head, lim, &mention_at) {
                 None => "no pattern matched what follows".to_string(),
@@ -950,7 +1025,11 @@ impl Coder {
                         && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
                     {
                         "head is a noun or adjective here (after a determiner)".to_string()
-                    } else if head > 0 && tokens[head].capitalised && !tokens[head - 1].punct {
+                    } else if head > 0
+                        && tokens[head].capitalised
+                        && !tokens[head - 1].punct
+                        && !all_caps
+                    {
                         "head is capitalised mid-sentence (a name)".to_string()
                     } else {
                         for c in consumed.iter_mut().take(m.end).skip(head) {
@@ -986,6 +1065,9 @@ impl Coder {
                     }
                 }
             };
+            if self.config.tabari_clauses && sentence_events.len() > events_before {
+                clause_coded = true;
+            }
             head_trace.outcome = outcome;
             if let Some(t) = trace.as_deref_mut() {
                 t.heads.push(head_trace);
@@ -1184,6 +1266,50 @@ impl Coder {
                     }
                 }
             }
+            if self.config.first_actor_pronouns
+                && matches!(w, "it" | "he" | "she" | "they" | "him" | "her" | "them")
+                && let Some(k) = mentions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| m.end_token <= i && m.kind != MentionKind::Reference)
+                    .min_by_key(|(_, m)| m.first_token)
+                    .map(|(k, _)| k)
+            {
+                for s in group_right(tokens, mentions, k) {
+                    let m = &mentions[s];
+                    added.push(Mention {
+                        first_token: i,
+                        end_token: i + 1,
+                        span: tokens[i].span,
+                        code: m.code.clone(),
+                        kind: MentionKind::Reference,
+                        entries: m.entries.clone(),
+                    });
+                }
+                continue;
+            }
+            if self.config.forward_pronouns && matches!(w, "it" | "he" | "she" | "they") {
+                let first = state
+                    .previous
+                    .iter()
+                    .filter(|m| m.kind != MentionKind::Reference)
+                    .min_by_key(|m| m.first_token);
+                if let Some(m) = first {
+                    added.push(Mention {
+                        first_token: i,
+                        end_token: i + 1,
+                        span: tokens[i].span,
+                        code: m
+                            .code
+                            .country()
+                            .and_then(ActorCode::parse)
+                            .unwrap_or_else(|| m.code.clone()),
+                        kind: MentionKind::Reference,
+                        entries: m.entries.clone(),
+                    });
+                    continue;
+                }
+            }
             if matches!(w, "it" | "he" | "she") {
                 let wants_person = w != "it";
                 let mut codes: Vec<&Mention> = Vec::new();
@@ -1244,12 +1370,17 @@ impl Coder {
     ) -> String {
         let pattern = self.dicts.verbs.pattern(m.pattern);
         let head = m.head;
+        // A pattern that places its actors itself, with a `$` source slot or a `+` target slot
+        // before the head ("+ * FROM $": "X was freed from Y"), has settled who did what: the
+        // voice of the verb changes nothing (TABARI, PETRARCH).
+        let placed = m.source_token.is_some() || m.target_token.is_some_and(|t| t < head);
         // Passive: "was attacked by X".
         // "was attacked by X", and the reduced relative "the text disclosed by X".
-        let passive = is_passive(tokens, head)
-            || (tokens[head].norm.ends_with("ed")
-                && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
-                && mention_after_by(tokens, mentions, head + 1).is_some());
+        let passive = !placed
+            && (is_passive(tokens, head)
+                || (tokens[head].norm.ends_with("ed")
+                    && tokens.get(head + 1).is_some_and(|t| t.norm == "by")
+                    && mention_after_by(tokens, mentions, head + 1).is_some()));
         // Words a pattern takes in before its head ("suggested * apply") belong to the verb
         // phrase: the subject is looked for left of them.
         let anchor = m.matched_tokens.iter().copied().min().unwrap_or(head);
@@ -1283,6 +1414,39 @@ impl Coder {
                 .find(|&k| is_left_boundary(&tokens[k]))
                 .map_or(0, |k| k + 1);
             subject = find_subject(tokens, mentions, outer, speech);
+        }
+        // "X condemned the attack and promised aid": a verb joined by "and" or "or" to the one
+        // before it in the sentence shares that verb's subject (PETRARCH and TABARI code it so).
+        if self.config.petrarch_style {
+            let mut k = head;
+            while k > 0 && tokens[k - 1].norm.ends_with("ly") && tokens[k - 1].norm.len() > 3 {
+                k -= 1;
+            }
+            let joined = k > 0 && matches!(tokens[k - 1].norm.as_str(), "and" | "or");
+            if joined
+                && let Some(first) = out
+                    .iter()
+                    .rev()
+                    .find(|e| e.provenance.head.end <= tokens[k - 1].span.start)
+            {
+                let shared: Vec<usize> = out
+                    .iter()
+                    .filter(|e| e.provenance.head == first.provenance.head && e.code == first.code)
+                    .filter_map(|e| {
+                        mentions
+                            .iter()
+                            .position(|m| m.span == e.source.span && m.code == e.source.code)
+                    })
+                    .fold(Vec::new(), |mut acc, m| {
+                        if !acc.contains(&m) {
+                            acc.push(m);
+                        }
+                        acc
+                    });
+                if !shared.is_empty() {
+                    subject = shared;
+                }
+            }
         }
         // A `$` slot in the pattern (PETRARCH dictionaries) names the source outright.
         // Before the head the slot ends a compound ("Gondor and Osgiliath have delayed").
@@ -1320,6 +1484,71 @@ impl Coder {
         } else {
             (subject, Vec::new())
         };
+        // Default actors (TABARI): two word-less mentions after the real ones, with token
+        // positions no search can reach.
+        let defaults = &self.config.defaults;
+        let extended: Vec<Mention>;
+        let (mentions, default_source, default_target) =
+            if defaults.source.is_some() || defaults.target.is_some() {
+                let at = Span::new(tokens[head].span.start, tokens[head].span.start);
+                let word_less = |code: &ActorCode| Mention {
+                    first_token: usize::MAX,
+                    end_token: usize::MAX,
+                    span: at,
+                    code: code.clone(),
+                    kind: MentionKind::Default,
+                    entries: Vec::new(),
+                };
+                let mut all = mentions.to_vec();
+                let source = defaults.source.as_ref().map(|c| {
+                    all.push(word_less(c));
+                    all.len() - 1
+                });
+                let target = defaults.target.as_ref().map(|c| {
+                    all.push(word_less(c));
+                    all.len() - 1
+                });
+                extended = all;
+                (&extended[..], source, target)
+            } else {
+                (mentions, None, None)
+            };
+        let mut sources = sources;
+        // "+ WAS * DEAD": with the target placed before the head, the source is the first actor
+        // after it ("An Eriadorian was shot dead in Osgiliath").
+        if let Some(t) = m.target_token.filter(|&t| t < head)
+            && m.source_token.is_none()
+            && sources.iter().all(|&s| mentions[s].first_token == t)
+        {
+            // The subject before the target ("Gollum participated in an anti- Gondor parade"),
+            // else the first actor after the head.
+            let before_target = if self.config.tabari_clauses {
+                find_subject(tokens, mentions, left_start, t)
+            } else {
+                Vec::new()
+            };
+            if !before_target.is_empty() {
+                sources = before_target;
+            } else if let Some(k) = mentions
+                .iter()
+                .position(|x| x.first_token > head && x.first_token != usize::MAX)
+            {
+                sources = group_right(tokens, mentions, k);
+            }
+        }
+        if sources.is_empty()
+            && !passive
+            && let Some(default) = default_source
+        {
+            let after = (!defaults.source_prior)
+                .then(|| {
+                    mentions
+                        .iter()
+                        .position(|x| x.first_token > head && x.end_token <= right_end)
+                })
+                .flatten();
+            sources = vec![after.unwrap_or(default)];
+        }
         if sources.is_empty() {
             return "no source actor before the head in its clause".to_string();
         }
@@ -1416,6 +1645,16 @@ impl Coder {
                 .iter()
                 .any(|&s| same_actor(&mentions[s].code, &mentions[t].code))
         });
+        if targets.is_empty()
+            && !passive
+            && let Some(default) = default_target
+        {
+            targets = if !defaults.target_after && sources.len() >= 2 {
+                sources.split_off(1)
+            } else {
+                vec![default]
+            };
+        }
         // Modality.
         let clause_start = (0..head)
             .rev()
@@ -1523,6 +1762,7 @@ impl Coder {
         let via = match m.kind {
             MentionKind::Reference => Some("reference"),
             MentionKind::Context => Some("context"),
+            MentionKind::Default => Some("default"),
             _ => None,
         };
         ActorRef {

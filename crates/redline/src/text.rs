@@ -164,7 +164,9 @@ pub fn token_spans(text: &str, range: Range<usize>) -> Vec<Span> {
     let pos = |k: usize| if k < n { chars[k].0 } else { s.len() };
     while i < n {
         let c = chars[i].1;
-        if c.is_whitespace() {
+        // An underscore joins words the way TABARI's texts write names ("Dol_Amroth"): it
+        // separates tokens like a space and is no token itself.
+        if c.is_whitespace() || c == '_' {
             i += 1;
             continue;
         }

@@ -75,6 +75,20 @@ impl VerbPattern {
         format!("{}:{}", self.file, self.line)
     }
 
+    /// How many words the pattern's word elements admit in all: of two patterns as specific,
+    /// the one with fewer is the more precise.
+    pub fn alternatives(&self) -> usize {
+        self.elements
+            .iter()
+            .chain(&self.before)
+            .map(|e| match e {
+                Element::Word(v) | Element::Stem(v) => v.len(),
+                Element::Phrase(v) => v.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// How many word or target elements it has beyond the head: its specificity.
     pub fn specificity(&self) -> usize {
         self.elements
@@ -83,6 +97,33 @@ impl VerbPattern {
             .filter(|e| !matches!(e, Element::Gap))
             .count()
     }
+}
+
+/// Whether a word of a phrase accepts a token: `w*` is a stem (TABARI), else the token's form
+/// or lemma.
+fn phrase_word_accepts(word: &str, token: &Token) -> bool {
+    match word.strip_suffix('*') {
+        Some(stem) => token.norm.starts_with(stem),
+        None => token.is(word),
+    }
+}
+
+/// Where a phrase starting at `at` can end (before `limit`): `...` in it is a gap of up to
+/// [`MAX_GAP`] tokens (TABARI's space between the words of a synset member).
+fn phrase_ends(words: &[String], tokens: &[Token], at: usize, limit: usize) -> Vec<usize> {
+    let Some((first, rest)) = words.split_first() else {
+        return vec![at];
+    };
+    if first == "..." {
+        return (0..=MAX_GAP)
+            .filter(|skip| at + skip <= limit)
+            .flat_map(|skip| phrase_ends(rest, tokens, at + skip, limit))
+            .collect();
+    }
+    if at >= limit || !phrase_word_accepts(first, &tokens[at]) {
+        return Vec::new();
+    }
+    phrase_ends(rest, tokens, at + 1, limit)
 }
 
 /// The verb-pattern dictionary.
@@ -354,13 +395,15 @@ impl VerbDictionary {
         limit: usize,
         mention_at: &dyn Fn(usize) -> Option<usize>,
     ) -> Option<PatternMatch> {
-        let mut best: Option<(usize, usize, PatternMatch)> = None;
+        // (specificity, span, alternatives, match): at equal specificity the shorter match wins,
+        // then the pattern whose words admit fewer alternatives ("* DOLLAR" before "* &CURRENCY").
+        let mut best: Option<(usize, usize, usize, PatternMatch)> = None;
         for id in self.candidates(&tokens[head]) {
             let pattern = &self.patterns[id as usize];
             // A less specific pattern cannot beat the best match so far: skip trying it.
             if best
                 .as_ref()
-                .is_some_and(|(s, _, _)| pattern.specificity() < *s)
+                .is_some_and(|(s, _, _, _)| pattern.specificity() < *s)
             {
                 continue;
             }
@@ -384,14 +427,20 @@ impl VerbDictionary {
             ) {
                 let spec = pattern.specificity();
                 let span = end - head;
+                let alternatives = pattern.alternatives();
                 let better = match &best {
                     None => true,
-                    Some((s, l, _)) => spec > *s || (spec == *s && span < *l),
+                    Some((s, l, a, _)) => {
+                        spec > *s
+                            || (spec == *s && span < *l)
+                            || (spec == *s && span == *l && alternatives < *a)
+                    }
                 };
                 if better {
                     best = Some((
                         spec,
                         span,
+                        alternatives,
                         PatternMatch {
                             pattern: id,
                             head,
@@ -404,7 +453,7 @@ impl VerbDictionary {
                 }
             }
         }
-        best.map(|(_, _, m)| m)
+        best.map(|(_, _, _, m)| m)
     }
 }
 
@@ -454,11 +503,13 @@ fn match_before(
                 false
             }
             Element::Phrase(options) => options.iter().any(|words| {
-                words.len() <= end
+                // Before the head a phrase is matched without gaps.
+                !words.iter().any(|w| w == "...")
+                    && words.len() <= end
                     && words
                         .iter()
                         .zip(&tokens[end - words.len()..end])
-                        .all(|(w, t)| t.is(w))
+                        .all(|(w, t)| phrase_word_accepts(w, t))
                     && go(rest, tokens, end - words.len(), mention_at, state)
             }),
             Element::Gap => {
@@ -513,11 +564,9 @@ fn match_elements(
             None
         }
         Element::Phrase(options) => options.iter().find_map(|words| {
-            let end = at + words.len();
-            if end > limit || !words.iter().zip(&tokens[at..end]).all(|(w, t)| t.is(w)) {
-                return None;
-            }
-            match_elements(rest, tokens, end, limit, mention_at, state)
+            phrase_ends(words, tokens, at, limit)
+                .into_iter()
+                .find_map(|end| match_elements(rest, tokens, end, limit, mention_at, state))
         }),
         Element::Target | Element::Source => {
             let end = mention_at(at)?;

@@ -15,12 +15,14 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::{Dialect, clean_lines, parse_compact_date, phrase_text};
+use super::{Dialect, clean_lines, gapped_phrase_text, parse_compact_date, phrase_text};
 use crate::actors::{ActorCode, ActorDictionary, ActorKind};
 use crate::diag::Diagnostic;
 
 /// The stand-in code of a `###` (discard) block while reading.
 const DISCARD: &str = "DISCARDED";
+/// A dated null code (`[--- <950630]`): the name is no actor in that period.
+const NULL_STINT: &str = crate::actors::NULL_STINT_CODE;
 
 /// Phrases already loaded, with where, to report duplicates across files.
 #[derive(Debug, Default)]
@@ -41,8 +43,11 @@ fn parse_code_block(inner: &str) -> Result<Option<DatedCode>, String> {
     let Some(code_text) = parts.next() else {
         return Err("empty code '[]'".to_string());
     };
+    let dated = parts.clone().next().is_some();
     let upper = if code_text == crate::cameo::DISCARD_CODE {
         DISCARD.to_string()
+    } else if code_text == "---" && dated {
+        NULL_STINT.to_string()
     } else if code_text.chars().all(|c| c == '-' || c == '#') {
         return Ok(None);
     } else {
@@ -98,8 +103,9 @@ fn brackets(s: &str) -> (String, Vec<String>) {
 
 #[derive(Default)]
 struct Group {
-    /// Phrase, line, and whether its last word is a TABARI stem.
-    names: Vec<(String, u32, bool)>,
+    /// Phrase, line, whether its last word is a TABARI stem, and whether it is a form TABARI
+    /// derives (a noun ending) rather than a name written in the file.
+    names: Vec<(String, u32, bool, bool)>,
     codes: Vec<(DatedCode, u32)>,
     null_code: bool,
     line: u32,
@@ -150,10 +156,32 @@ pub fn read_actors(
         }
         let (rest, codes) = brackets(line);
         // TABARI matches a name whose last word has no final "_" as a stem.
-        let stem = |s: &str| dialect == Dialect::Tabari && !s.trim_end().ends_with('_');
+        // TABARI: a name whose last word has no final "_" is a stem; one with a final "_"
+        // also takes the noun ending S ("LIBYA_" matches "Libyas"); a final "=" matches the
+        // name exactly. Words apart by a space may have other words between them in the text.
+        let names_of = |s: &str| -> Vec<(String, u32, bool, bool)> {
+            let s = s.trim_end();
+            match dialect {
+                Dialect::Petrarch => vec![(phrase_text(s), line_no, false, false)],
+                Dialect::Tabari => {
+                    if let Some(exact) = s.strip_suffix('=') {
+                        vec![(gapped_phrase_text(exact), line_no, false, false)]
+                    } else if s.ends_with('_') {
+                        let name = gapped_phrase_text(s);
+                        let plural = format!("{name}s");
+                        vec![
+                            (name, line_no, false, false),
+                            (plural, line_no, false, true),
+                        ]
+                    } else {
+                        vec![(gapped_phrase_text(s), line_no, true, false)]
+                    }
+                }
+            }
+        };
         if let Some(syn) = rest.strip_prefix('+') {
             match group.as_mut() {
-                Some(g) => g.names.push((phrase_text(syn), line_no, stem(syn))),
+                Some(g) => g.names.extend(names_of(syn)),
                 None => diags.push(Diagnostic::error(file, line_no, "synonym before any actor")),
             }
         } else if !rest.is_empty() {
@@ -161,7 +189,7 @@ pub fn read_actors(
                 flush(g, file, &file_name, dict, seen, discards, &mut diags);
             }
             group = Some(Group {
-                names: vec![(phrase_text(&rest), line_no, stem(&rest))],
+                names: names_of(&rest),
                 line: line_no,
                 ..Group::default()
             });
@@ -212,9 +240,13 @@ fn flush(
             return true;
         }
         let undated = c.from.is_none() && c.to.is_none();
-        for (name, _, _) in &g.names {
+        for (name, _, _, _) in &g.names {
             discards.dated.push(DatedDiscard {
-                words: name.split_whitespace().map(str::to_string).collect(),
+                words: name
+                    .split_whitespace()
+                    .filter(|w| *w != "...")
+                    .map(str::to_string)
+                    .collect(),
                 from: c.from,
                 to: c.to,
                 except: if undated {
@@ -244,11 +276,13 @@ fn flush(
         .codes
         .iter()
         .any(|(c, _)| c.from.is_some() || c.to.is_some());
-    for (name, line, stem) in &g.names {
+    for (name, line, stem, derived) in &g.names {
         if name.is_empty() {
             continue;
         }
-        if let Some((f, l)) = seen.0.get(name) {
+        if *derived {
+            // A derived form duplicates nothing the file wrote.
+        } else if let Some((f, l)) = seen.0.get(name) {
             diags.push(Diagnostic::warning(
                 file,
                 *line,
@@ -316,6 +350,7 @@ pub fn read_agents(
     dialect: Dialect,
     dict: &mut ActorDictionary,
     codes: &mut HashSet<String>,
+    prefix_codes: &mut HashSet<String>,
 ) -> Vec<Diagnostic> {
     let file_name: Arc<str> = Arc::from(file);
     let mut diags = Vec::new();
@@ -365,6 +400,9 @@ pub fn read_agents(
             continue;
         };
         codes.insert(code.as_str().to_string());
+        if code_text.ends_with('~') && !code_text.starts_with('~') {
+            prefix_codes.insert(code.as_str().to_string());
+        }
         let (word, plurals) = match (rest.find('{'), rest.rfind('}')) {
             (Some(a), Some(b)) if a < b => (
                 rest[..a].trim().to_string(),
@@ -714,14 +752,14 @@ BOROMIR [---]
         let mut dict = ActorDictionary::new();
         let diags = read_actors(
             "t.actors",
-            "ARGENTIN [ARG] ;c\nARNOR_ [ARN]\n",
+            "ARGENTIN [ARG] ;c\nARNOR_ [ARN]\nMOUSE= [MUS]\n",
             Dialect::Tabari,
             &mut dict,
             &mut SeenPhrases::default(),
             &mut Discards::default(),
         );
         assert!(diags.is_empty(), "{diags:?}");
-        let text = "Argentina and Arnorian Arnor";
+        let text = "Argentina and Arnorian Arnor, Arnors, Mouse and Mouses";
         let lem = Lemmatizer::default();
         let tokens: Vec<_> = token_spans(text, 0..text.len())
             .into_iter()
@@ -736,7 +774,10 @@ BOROMIR [---]
             found,
             [
                 ("Argentina".to_string(), "ARG".to_string()),
-                ("Arnor".to_string(), "ARN".to_string())
+                ("Arnor".to_string(), "ARN".to_string()),
+                // A final "_" takes the noun ending S; a final "=" matches exactly.
+                ("Arnors".to_string(), "ARN".to_string()),
+                ("Mouse".to_string(), "MUS".to_string())
             ]
         );
         // A compound code gives one mention per member over the same words.
@@ -760,6 +801,50 @@ BOROMIR [---]
             .map(|m| m.code.to_string())
             .collect();
         assert_eq!(codes, ["ELR", "GAL"]);
+    }
+
+    #[test]
+    fn tabari_names_with_spaces_match_across_a_gap_and_null_stints_code_nothing() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let mut dict = ActorDictionary::new();
+        let diags = read_actors(
+            "t.actors",
+            "PRINCE DOL_AMROTH [--- <950630] [DOL]\nAL GORE [TEN]\nAL_GORE_ [AGR]\nGONDOR_ [GON]\n",
+            Dialect::Tabari,
+            &mut dict,
+            &mut SeenPhrases::default(),
+            &mut Discards::default(),
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let lem = Lemmatizer::default();
+        let found = |text: &str, date: &str| -> Vec<(String, String)> {
+            let tokens: Vec<_> = token_spans(text, 0..text.len())
+                .into_iter()
+                .map(|s| make_token(text, s, &lem))
+                .collect();
+            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok();
+            dict.find_mentions(&tokens, text, date, &HashSet::new())
+                .into_iter()
+                .map(|m| (text[m.span.range()].to_string(), m.code.to_string()))
+                .collect()
+        };
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            found("the Prince of Dol_Amroth in Gondor", "1999-08-09"),
+            [pair("Prince of Dol_Amroth", "DOL"), pair("Gondor", "GON")]
+        );
+        // Before the null stint ends the name is no actor.
+        assert_eq!(
+            found("the Prince of Dol Amroth in Gondor", "1995-01-01"),
+            [pair("Gondor", "GON")]
+        );
+        // Adjacent words prefer the connected name; a gap never crosses a comma.
+        assert_eq!(found("Al Gore", "1999-01-01"), [pair("Al Gore", "AGR")]);
+        assert_eq!(
+            found("Al \"The Weasel\" Gore", "1999-01-01"),
+            [pair("Al \"The Weasel\" Gore", "TEN")]
+        );
+        assert!(found("Prince Rupert, of Dol Amroth", "1999-01-01").is_empty());
     }
 
     #[test]
@@ -792,7 +877,16 @@ BOROMIR [---]
         let text = "!PERSON! = MAN, WOMAN\nPRESIDENT [~GOV]\nPOLICE {} [ ~COP]\nATTORNEY_GENERAL {ATTORNEYS_GENERAL} [~GOV]\nCONGRESS!PERSON! [~LEG]\nMSF {} [NGO~]\nPARTY [~OPP]\nNOCODE\nX!FOO! [~GOV]\n";
         let mut dict = ActorDictionary::new();
         let mut codes = HashSet::new();
-        let diags = read_agents("g.txt", text, Dialect::Petrarch, &mut dict, &mut codes);
+        let mut prefix = HashSet::new();
+        let diags = read_agents(
+            "g.txt",
+            text,
+            Dialect::Petrarch,
+            &mut dict,
+            &mut codes,
+            &mut prefix,
+        );
+        assert_eq!(prefix.into_iter().collect::<Vec<_>>(), ["NGO"]);
         let phrases: Vec<&str> = dict.entries().iter().map(|e| e.phrase.as_str()).collect();
         assert_eq!(
             phrases,

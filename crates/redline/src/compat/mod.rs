@@ -11,10 +11,13 @@
 //!   `[a:b]` codes).
 //! * [`actors`]: actors (names, `+` synonyms, dated codes), agents (`~` codes, plural rules,
 //!   `!X!` substitutions), discards and issues.
+//! * [`options`]: TABARI's `.options` file and `OPTION:` commands (minimum words, default
+//!   actors).
 //! * [`validation`]: PETRARCH's XML unit-test records, TABARI's `Validate.text` records, and the
 //!   scoring of coded events against them.
 
 pub mod actors;
+pub mod options;
 pub mod validation;
 pub mod verbs;
 
@@ -56,6 +59,9 @@ pub struct ForeignExtras {
     pub issues: Vec<actors::IssueEntry>,
     /// Every agent code the agent files define (`GOV`, `GOVPRS`).
     pub agent_codes: std::collections::HashSet<String>,
+    /// The agent codes written before the country (TABARI's `[NGM~]`): a bare one is written
+    /// `NGM`, not `~NGM`.
+    pub prefix_agent_codes: std::collections::HashSet<String>,
 }
 
 /// Adds a foreign dictionary set to `dicts`; returns the extras and every defect found.
@@ -95,6 +101,7 @@ pub fn load_foreign(
             dialect,
             &mut dicts.actors,
             &mut extras.agent_codes,
+            &mut extras.prefix_agent_codes,
         ));
     }
     for (name, text) in &files.discards {
@@ -172,6 +179,17 @@ pub(crate) fn phrase_text(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// A TABARI actor name as Redline phrase text: `_` joins words that must be adjacent, a space
+/// separates parts that other words may come between (`PRINCE DOL_AMROTH` matches "the Prince
+/// of Dol Amroth"), which Redline's actor trie writes `prince ... dol amroth`.
+pub(crate) fn gapped_phrase_text(s: &str) -> String {
+    s.split_whitespace()
+        .map(phrase_text)
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ... ")
 }
 
 /// Parses a PETRARCH/TABARI date: `YYMMDD` (years below 30 are 20xx) or `YYYYMMDD`.

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
+use super::options::TabariOptions;
 use super::parse_compact_date;
 use crate::diag::Diagnostic;
 
@@ -53,6 +54,9 @@ pub struct Record {
     pub options: BTreeMap<String, String>,
     /// The line it starts on.
     pub line: u32,
+    /// TABARI: the options in force when it runs (the `.options` file changed by the
+    /// `{ OPTION: ... }` records before it).
+    pub tabari: Option<TabariOptions>,
 }
 
 /// A read suite.
@@ -250,6 +254,7 @@ pub fn read_petrarch_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>)
             expected,
             options: options.clone(),
             line,
+            tabari: None,
         });
     }
     (suite, diags)
@@ -259,7 +264,14 @@ pub fn read_petrarch_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>)
 /// comment holding the expected events `{ SRC / TGT / CODE }`. `{---}` expects no event;
 /// `{+++}` and `{ OPTION: ... }` records are instructions, not tests; `-{...}` is an event
 /// switched off (TABARI ignores it, so a record with only those expects no event). Reading stops after `FINAL-01`, the end of the standard records.
-pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
+/// `options` (from the project's `.options` file) are in force at the start; each record carries
+/// the options in force when it runs, and an `OPTION:` that cannot be read is a diagnostic.
+pub fn read_tabari_records(
+    file: &str,
+    text: &str,
+    options: TabariOptions,
+) -> (Suite, Vec<Diagnostic>) {
+    let mut options = options;
     let mut suite = Suite::default();
     let mut diags = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
@@ -267,21 +279,24 @@ pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
     let mut finished = false;
     while k < lines.len() {
         let line = lines[k];
+        // A record starts with its date: YYMMDD, or YYYYMMDD under `SET: YYYY = TRUE` (a
+        // malformed date still starts a record, which then has no date).
+        let is_date = |h: &str| (6..=9).contains(&h.len()) && h.bytes().all(|b| b.is_ascii_digit());
         let mut parts = line.split_whitespace();
         let head = parts.next().unwrap_or("");
-        let is_record = head.len() == 6 && head.bytes().all(|b| b.is_ascii_digit());
-        if !is_record {
+        if !is_date(head) || !line.starts_with(head) {
             k += 1;
             continue;
         }
         let start = k;
-        let id = parts.next().unwrap_or("").to_string();
+        // "950101  950101  AGENTS-11": a repeated date is not the id.
+        let id = parts.find(|p| !is_date(p)).unwrap_or("").to_string();
         k += 1;
         let mut body = String::new();
         while k < lines.len() {
             let l = lines[k];
             let h = l.split_whitespace().next().unwrap_or("");
-            if h.len() == 6 && h.bytes().all(|b| b.is_ascii_digit()) && l.starts_with(h) {
+            if is_date(h) && l.starts_with(h) {
                 break;
             }
             body.push_str(l);
@@ -309,7 +324,11 @@ pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
         while let Some(a) = rest.find('{') {
             let Some(b) = rest[a..].find('}').map(|b| a + b) else {
                 // "{ OPTION: SET: MINIMUM WORDS = 4  */": instructions are sometimes left open.
-                if rest[a + 1..].trim_start().starts_with("OPTION") {
+                if let Some(command) = rest[a + 1..].trim_start().strip_prefix("OPTION:") {
+                    let command = command.split("*/").next().unwrap_or("");
+                    if let Err(e) = options.apply(command) {
+                        diags.push(Diagnostic::error(file, start as u32 + 1, e));
+                    }
                     instruction = true;
                 } else {
                     malformed = Some("unclosed '{'".to_string());
@@ -324,7 +343,12 @@ pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
                 none = true;
                 continue;
             }
-            if inner.starts_with("OPTION") || inner == "+++" {
+            if let Some(command) = inner.strip_prefix("OPTION:") {
+                if let Err(e) = options.apply(command) {
+                    diags.push(Diagnostic::error(file, start as u32 + 1, e));
+                }
+                instruction = true;
+            } else if inner.starts_with("OPTION") || inner == "+++" {
                 instruction = true;
             } else if inner.is_empty() || inner == "---" || inner == "###" {
                 none = true;
@@ -365,14 +389,23 @@ pub fn read_tabari_records(file: &str, text: &str) -> (Suite, Vec<Diagnostic>) {
             .rsplit_once('-')
             .map_or(id.as_str(), |(c, _)| c)
             .to_string();
+        let date = parse_compact_date(head);
+        if date.is_none() {
+            diags.push(Diagnostic::warning(
+                file,
+                start as u32 + 1,
+                format!("record {id}: malformed date '{head}'; coded without a date"),
+            ));
+        }
         suite.records.push(Record {
             id,
             category,
-            date: parse_compact_date(head),
+            date,
             text,
             expected,
             options: BTreeMap::new(),
             line: start as u32 + 1,
+            tabari: Some(options.clone()),
         });
     }
     (suite, diags)
@@ -623,14 +656,37 @@ with Gondor.
     }
 
     #[test]
+    fn tabari_records_with_long_and_repeated_dates() {
+        let text = "20150607 YYYY-01\nA b. /* { FOR / GON / 064 } */\n950101  950101  AGENTS-11\nC d. /* {---} */\n9501201  BAD-DATE\nE f. /* {---} */\n";
+        let (suite, diags) = read_tabari_records("v.text", text, TabariOptions::default());
+        let got: Vec<(&str, Option<String>)> = suite
+            .records
+            .iter()
+            .map(|r| (r.id.as_str(), r.date.map(|d| d.to_string())))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("YYYY-01", Some("2015-06-07".to_string())),
+                ("AGENTS-11", Some("1995-01-01".to_string())),
+                ("BAD-DATE", None)
+            ]
+        );
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, 5);
+    }
+
+    #[test]
     fn tabari_records_and_scoring() {
-        let text = "\n000101  START-00\nintro\n/* {+++} */\n\n950101  DEMO-01\nArnor met\nGondor. /*\n\\n{ ARN / GON / 064 } 950101\n\\n-{ ARN / GON / 065 } */\n\n950101  V-01c\nNo code. /* {---} */\n950101  BAD-01\nBroken /* { ARN / GON } */\n990101  FINAL-01\nend\n950101  LATE-01\nx /* {---} */\n";
-        let (suite, diags) = read_tabari_records("Validate.text", text);
+        let text = "\n000101  START-00\nintro\n/* {+++} */\n950101  OPT-01\nx /* { OPTION: SET: MINIMUM WORDS = 4 */\n950101  DEMO-01\nArnor met\nGondor. /*\n\\n{ ARN / GON / 064 } 950101\n\\n-{ ARN / GON / 065 } */\n\n950101  V-01c\nNo code. /* {---} */\n950101  BAD-01\nBroken /* { ARN / GON } */\n990101  FINAL-01\nend\n950101  LATE-01\nx /* {---} */\n";
+        let (suite, diags) = read_tabari_records("Validate.text", text, TabariOptions::default());
         let ids: Vec<&str> = suite.records.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["DEMO-01", "V-01c", "BAD-01"]);
-        assert_eq!(suite.skipped, 2);
+        assert_eq!(suite.skipped, 3);
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags[0].line, 14);
+        assert_eq!(diags[0].line, 15);
+        // The open-ended OPTION record changed the options of the records after it.
+        assert_eq!(suite.records[0].tabari.as_ref().unwrap().min_words, 4);
         let t = |s: &str, g: &str, c: &str| Triple {
             source: s.into(),
             target: g.into(),

@@ -45,6 +45,8 @@ pub struct BlockVerb {
     /// Whether the verb was written without a final `_`: TABARI then matches it as a stem
     /// (`RESTOR` matches "restored").
     pub stem: bool,
+    /// Written with a final `=` (TABARI): matches the word exactly, without regular endings.
+    pub exact: bool,
     /// The verb's own code, overriding the block's for the bare verb.
     pub code: Option<String>,
     /// The line.
@@ -202,6 +204,10 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
         if line.starts_with('{') {
             // TABARI: a line of forms for the verb above ("{ ACTING_ ACTXD_ }").
             if let Some(v) = block.as_mut().and_then(|b| b.verbs.last_mut()) {
+                // Forms of its own replace the regular endings.
+                if v.forms == regular_endings(&v.head) {
+                    v.forms.clear();
+                }
                 v.forms.extend(
                     line.trim_matches(|c| c == '{' || c == '}')
                         .split_whitespace()
@@ -246,6 +252,11 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
             .filter(|f| !f.contains('_'))
             .map(|f| f.trim_start_matches('+').to_lowercase())
             .collect();
+        // TABARI's regular verb endings: a verb written with a final "_" and no forms of its
+        // own also matches its S, ES, ED, EN and ING forms ("DEPART_": "departes", "departen").
+        if dialect == Dialect::Tabari && !verb.stem && !verb.exact && verb.forms.is_empty() {
+            verb.forms = regular_endings(&verb.head);
+        }
         verb.code = if starts_new { None } else { code };
         block.as_mut().expect("set above").verbs.push(verb);
     }
@@ -256,9 +267,26 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
     (out, diags)
 }
 
+/// TABARI's regular endings of a verb: `S`, `ES`, `ED`, `EN`, `ING`, and for a verb ending in
+/// `E` also `D` and `ING` without the `E`.
+fn regular_endings(head: &str) -> Vec<String> {
+    let mut out: Vec<String> = ["s", "es", "ed", "en", "ing"]
+        .iter()
+        .map(|e| format!("{head}{e}"))
+        .collect();
+    if let Some(base) = head.strip_suffix('e') {
+        out.push(format!("{head}d"));
+        out.push(format!("{base}ing"));
+    }
+    out
+}
+
 /// `SPEED`, `+BREAK_DOWN`, `WIRE_+TAP`, `ARM_`, `HAVE NOTHING TO DO WITH`: the head is the word
 /// marked `+`, else the first. `_` joins adjacent words; a space allows a gap, kept as `...`.
 fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
+    // TABARI's "BAN=": this word exactly, neither a stem nor with regular endings.
+    let exact = s.trim_end().ends_with('=');
+    let s = s.trim_end().trim_end_matches('=');
     let mut words: Vec<String> = Vec::new();
     for chunk in s.split_whitespace() {
         let mut first = true;
@@ -286,7 +314,8 @@ fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
         before: words[..k].iter().map(clean).collect(),
         after: words[k + 1..].iter().map(clean).collect(),
         code: None,
-        stem: !s.trim_end().ends_with('_'),
+        stem: !exact && !s.trim_end().ends_with('_'),
+        exact,
         line,
     })
 }
@@ -318,6 +347,7 @@ fn expand_synset(
     name: &str,
     synsets: &HashMap<String, &Synset>,
     depth: usize,
+    dialect: Dialect,
 ) -> Result<Vec<Vec<String>>, String> {
     let Some(s) = synsets.get(name) else {
         return Err(format!("undefined synset '&{name}'"));
@@ -328,24 +358,49 @@ fn expand_synset(
     let mut out = Vec::new();
     for member in &s.members {
         let mut seqs: Vec<Vec<String>> = vec![Vec::new()];
-        for word in member
-            .split(|c: char| c == '_' || c.is_whitespace())
-            .filter(|w| !w.is_empty())
-        {
-            let alts: Vec<Vec<String>> = match word.strip_prefix('&') {
-                Some(inner) => expand_synset(inner.trim_end_matches('_'), synsets, depth + 1)?,
-                None => vec![words_of(word.trim_end_matches('$'))],
-            };
-            seqs = seqs
-                .iter()
-                .flat_map(|s| {
-                    alts.iter().map(move |a| {
-                        let mut x = s.clone();
-                        x.extend(a.iter().cloned());
-                        x
+        // TABARI: a space lets other words come between ("AUSTRIAN FLORIN" matches "austrian
+        // gold florin"), written "..." in a phrase, and a last word without a final "_" is a
+        // stem ("YUM YENNYEN" matches "yum yennyener"), written with a final "*".
+        let tabari = dialect == Dialect::Tabari;
+        let chunks: Vec<&str> = member.split_whitespace().collect();
+        for (c, chunk) in chunks.iter().enumerate() {
+            let words: Vec<&str> = chunk.split('_').filter(|w| !w.is_empty()).collect();
+            for (k, word) in words.iter().enumerate() {
+                let mut alts: Vec<Vec<String>> = match word.strip_prefix('&') {
+                    Some(inner) => {
+                        expand_synset(inner.trim_end_matches('_'), synsets, depth + 1, dialect)?
+                    }
+                    None => vec![words_of(word.trim_end_matches('$'))],
+                };
+                let last = c + 1 == chunks.len() && k + 1 == words.len();
+                if tabari
+                    && last
+                    && !chunk.ends_with('_')
+                    && !word.starts_with('&')
+                    && word.chars().all(char::is_alphanumeric)
+                {
+                    for a in &mut alts {
+                        if let Some(w) = a.last_mut() {
+                            w.push('*');
+                        }
+                    }
+                }
+                if tabari && c > 0 && k == 0 {
+                    for a in &mut alts {
+                        a.insert(0, "...".to_string());
+                    }
+                }
+                seqs = seqs
+                    .iter()
+                    .flat_map(|s| {
+                        alts.iter().map(move |a| {
+                            let mut x = s.clone();
+                            x.extend(a.iter().cloned());
+                            x
+                        })
                     })
-                })
-                .collect();
+                    .collect();
+            }
         }
         out.extend(seqs.into_iter().filter(|s| !s.is_empty()));
     }
@@ -441,6 +496,7 @@ fn pattern_atoms(
                         p[1..].trim_end_matches('_').to_uppercase().as_str(),
                         synsets,
                         0,
+                        dialect,
                     )?;
                     to_element(alts)
                 }
@@ -463,7 +519,9 @@ fn pattern_atoms(
 }
 
 fn to_element(alts: Vec<Vec<String>>) -> Element {
-    if alts.iter().all(|a| a.len() == 1) {
+    // Stems ("dollar*") and gaps ("...") only have a meaning inside a phrase.
+    let plain = |w: &String| w != "..." && !w.ends_with('*');
+    if alts.iter().all(|a| a.len() == 1 && plain(&a[0])) {
         Element::Word(alts.into_iter().map(|mut a| a.remove(0)).collect())
     } else {
         Element::Phrase(alts)
@@ -867,5 +925,55 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(in_pattern.before, [Element::Word(vec!["in".into()])]);
         let lines: Vec<u32> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [4, 5, 8]); // WEIS codes not in CAMEO, kept
+    }
+
+    #[test]
+    fn tabari_synset_members_have_gaps_and_stems_and_literals_win_ties() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let (dict, diags) = load(
+            "&CURRENCY\n+AUSTRIAN FLORIN\n+YUM YENNYEN\n+DOLLAR\nGIVE_ [070]\n- * &CURRENCY [903]\n- * DOLLAR [071]\n",
+            Dialect::Tabari,
+        );
+        assert!(
+            diags.iter().all(|d| d.severity != crate::Severity::Error),
+            "{diags:?}"
+        );
+        let lem = Lemmatizer::default();
+        let code_of = |text: &str| {
+            let tokens: Vec<_> = token_spans(text, 0..text.len())
+                .into_iter()
+                .map(|s| make_token(text, s, &lem))
+                .collect();
+            dict.best_match(&tokens, 0, tokens.len(), &|_| None)
+                .map(|m| dict.pattern(m.pattern).code.to_string())
+        };
+        assert_eq!(code_of("give austrian gold florin").as_deref(), Some("903"));
+        assert_eq!(code_of("give yum yennyener").as_deref(), Some("903"));
+        // "dollars" is in the synset and in a pattern of its own: the literal wins.
+        assert_eq!(code_of("give dollars").as_deref(), Some("071"));
+    }
+
+    #[test]
+    fn tabari_verbs_with_a_final_underscore_take_regular_endings() {
+        let (dict, _) = load(
+            "DEPART_ [032]\nDEPLORE_ [111]\nMEET_ [031]\n{ MET_ }\n",
+            Dialect::Tabari,
+        );
+        let heads = |head: &str| {
+            dict.patterns()
+                .iter()
+                .find(|p| p.heads[0] == head)
+                .unwrap()
+                .heads
+                .clone()
+        };
+        let depart = heads("depart");
+        for form in ["departs", "departes", "departed", "departen", "departing"] {
+            assert!(depart.iter().any(|h| h == form), "{form}: {depart:?}");
+        }
+        assert!(!depart.iter().any(|h| h == "departx"));
+        assert!(heads("deplore").iter().any(|h| h == "deploring"));
+        // Forms given in braces replace the regular endings.
+        assert_eq!(heads("meet"), ["meet", "met"]);
     }
 }

@@ -141,7 +141,21 @@ pub fn ingest_docs(
                 writer_progress.inc((batch.len() + n_unchanged) as u64);
             }
             if std::env::var_os("REDLINE_TRACE_WRITER").is_some() {
-                eprintln!("writer busy {:.2} s", busy.as_secs_f64());
+                // Linux: the thread's time on a CPU and waiting for one (schedstat, in ns), which
+                // tells a writer short of CPU from one waiting on the disk.
+                let sched = std::fs::read_to_string("/proc/thread-self/schedstat")
+                    .ok()
+                    .and_then(|s| {
+                        let mut f = s.split_whitespace().map(|x| x.parse::<f64>().ok());
+                        Some((f.next()?? / 1e9, f.next()?? / 1e9))
+                    });
+                match sched {
+                    Some((on_cpu, runnable)) => eprintln!(
+                        "writer busy {:.2} s: on a CPU {on_cpu:.2} s, waiting for one {runnable:.2} s",
+                        busy.as_secs_f64()
+                    ),
+                    None => eprintln!("writer busy {:.2} s", busy.as_secs_f64()),
+                }
             }
             Ok(total)
         })
@@ -156,18 +170,20 @@ pub fn ingest_docs(
             break;
         }
         let n_docs = chunk.len();
+        // Hashing on every core: done here, it left the coding threads idle.
+        let hashes: Vec<String> = chunk.par_iter().map(doc_hash).collect();
         let mut to_code = Vec::with_capacity(n_docs);
-        for doc in chunk {
-            if reader.status(&doc.id, &doc_hash(&doc))? != DocStatus::Unchanged {
-                to_code.push(doc);
+        for (doc, hash) in chunk.into_iter().zip(hashes) {
+            if reader.status(&doc.id, &hash)? != DocStatus::Unchanged {
+                to_code.push((doc, hash));
             }
         }
         let n_unchanged = n_docs - to_code.len();
         let coded: Vec<IngestDoc> = to_code
             .into_par_iter()
-            .map(|doc| {
+            .map(|(doc, hash)| {
                 let source = doc_source(&doc);
-                IngestDoc::code(coder, doc, &source)
+                IngestDoc::code_with_hash(coder, doc, &source, hash)
             })
             .collect();
         if send.send((coded, n_unchanged)).is_err() {

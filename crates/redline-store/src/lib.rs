@@ -419,6 +419,21 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the WAL size, in pages, at which a commit on this connection checkpoints the log
+    /// into the database (16384 by default, 64 MiB); 0 never.
+    pub fn set_wal_autocheckpoint(&self, pages: i64) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", pages)?;
+        Ok(())
+    }
+
+    /// Copies what the WAL holds into the database without waiting for readers or the writer
+    /// (SQLite's PASSIVE checkpoint), so that another thread can checkpoint while one writes.
+    pub fn checkpoint_passive(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// The schema version of the open file.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         schema::current_version(&self.conn)

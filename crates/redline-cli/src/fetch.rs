@@ -84,17 +84,36 @@ impl Fetcher {
 
     /// Fetches `url`; conditional when an earlier fetch of the same URL gave validators.
     pub fn get(&self, url: &str) -> Result<Fetched, InputError> {
+        self.fetch(url, true)
+    }
+
+    /// Fetches `url` whole, whatever was fetched before: for a feed item's linked page, which
+    /// is needed again whenever its feed changes.
+    pub fn get_unconditional(&self, url: &str) -> Result<String, InputError> {
+        match self.fetch(url, false)? {
+            Fetched::Body(text) => Ok(text),
+            Fetched::NotModified => Err(InputError {
+                origin: url.to_string(),
+                message: "cannot fetch: HTTP 304 Not Modified to an unconditional request".into(),
+            }),
+        }
+    }
+
+    fn fetch(&self, url: &str, conditional: bool) -> Result<Fetched, InputError> {
         let fail = |message: String| InputError {
             origin: url.to_string(),
             message,
         };
-        let known = self
-            .validators
-            .lock()
-            .expect("validators lock")
-            .get(url)
-            .cloned()
-            .unwrap_or_default();
+        let known = if conditional {
+            self.validators
+                .lock()
+                .expect("validators lock")
+                .get(url)
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            Validators::default()
+        };
         let mut request = self
             .agent
             .get(url)
@@ -139,11 +158,13 @@ impl Fetcher {
                 e.utf8_error().valid_up_to()
             ))
         })?;
-        let mut validators = self.validators.lock().expect("validators lock");
-        if fresh.etag.is_some() || fresh.last_modified.is_some() {
-            validators.insert(url.to_string(), fresh);
-        } else {
-            validators.remove(url);
+        if conditional {
+            let mut validators = self.validators.lock().expect("validators lock");
+            if fresh.etag.is_some() || fresh.last_modified.is_some() {
+                validators.insert(url.to_string(), fresh);
+            } else {
+                validators.remove(url);
+            }
         }
         Ok(Fetched::Body(text))
     }

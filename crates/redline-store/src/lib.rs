@@ -1572,7 +1572,21 @@ mod tests {
                 ),
             ])
             .unwrap();
-        // Counts kept in memory for new events equal a recount in SQL.
+        // The same event again in a later batch: a republication (no new source) and another
+        // publisher's report (one more); its counts are recounted in SQL.
+        store
+            .write_batch(&[
+                from("g", saturday, "x.example"),
+                from(
+                    "h",
+                    "South Korea said North Korea fired missiles toward South Korea on Saturday \
+                     and called the launch a provocation that threatened the whole region.",
+                    "y.example",
+                ),
+            ])
+            .unwrap();
+        // Counts kept in memory for new events, and recounted for older ones, equal a recount
+        // of every event.
         let counts: Vec<(i64, i64, i64, i64, i64, i64)> = store
             .conn
             .prepare(
@@ -1602,7 +1616,7 @@ mod tests {
             assert_eq!((c.0, c.1, c.2), (c.3, c.4, c.5), "{counts:?}");
         }
         assert!(
-            counts.iter().any(|c| (c.0, c.1, c.2) == (3, 3, 2)),
+            counts.iter().any(|c| (c.0, c.1, c.2) == (5, 5, 3)),
             "{counts:?}"
         );
         for (stored, expected) in rollups_and_events(&store) {

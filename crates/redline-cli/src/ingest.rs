@@ -30,7 +30,8 @@ pub struct IngestArgs {
     /// The store.
     #[arg(long, default_value = "redline.db")]
     pub db: PathBuf,
-    /// Documents per transaction.
+    /// Documents per batch: coded together and written in one transaction (up to four waiting
+    /// batches share one when the writer falls behind).
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
     /// Extra dictionary folders in Redline's format, added to the embedded ones.
@@ -106,6 +107,9 @@ pub fn read_all(paths: &[PathBuf], fetcher: &Fetcher) -> (Vec<Doc>, usize) {
     (docs, skipped)
 }
 
+/// At most this many coded batches are written in one transaction, when they are waiting.
+const MERGED_BATCHES: usize = 4;
+
 /// Ingests `docs` into the store at `db`.
 pub fn ingest_docs(
     coder: &Coder,
@@ -142,7 +146,7 @@ pub fn ingest_docs(
             Ok(())
         })
         .context("cannot start the store checkpointer")?;
-    let (send, receive) = sync_channel::<(Vec<IngestDoc>, usize)>(2);
+    let (send, receive) = sync_channel::<(Vec<IngestDoc>, usize)>(MERGED_BATCHES - 1);
     let writer_progress = progress.clone();
     // Named, so that profiles tell the writer's time from the coders'.
     let writer = std::thread::Builder::new()
@@ -151,7 +155,21 @@ pub fn ingest_docs(
             let mut total = BatchSummary::default();
             let mut busy = Duration::ZERO;
             let mut n_batches = 0u64;
-            for (batch, n_unchanged) in receive {
+            while let Ok((mut batch, mut n_unchanged)) = receive.recv() {
+                // Batches already waiting join this transaction, up to MERGED_BATCHES: a writer
+                // that has fallen behind commits less often, and each commit rewrites every
+                // index page its documents touched (at 16,000 documents, four batches to a
+                // transaction took a quarter off the writer's CPU). A writer that keeps up
+                // commits every batch, so the last one is not left to write alone.
+                for _ in 1..MERGED_BATCHES {
+                    match receive.try_recv() {
+                        Ok((more, n)) => {
+                            batch.extend(more);
+                            n_unchanged += n;
+                        }
+                        Err(_) => break,
+                    }
+                }
                 let t = Instant::now();
                 let mut s = store
                     .write_batch(&batch)
@@ -160,9 +178,9 @@ pub fn ingest_docs(
                 s.unchanged += n_unchanged;
                 total += s;
                 writer_progress.inc((batch.len() + n_unchanged) as u64);
-                // A checkpoint every fourth batch (about 1,000 documents), unless one is still
-                // running. After every batch, the pages every batch rewrites were copied every
-                // time: system time rose from 2.0 s to 2.7 s at 16,000 documents.
+                // A checkpoint every fourth transaction (1,000 documents or more), unless one is
+                // still running. After every batch, the pages every batch rewrites were copied
+                // every time: system time rose from 2.0 s to 2.7 s at 16,000 documents.
                 n_batches += 1;
                 if n_batches.is_multiple_of(4) {
                     let _ = checkpoint_send.try_send(());

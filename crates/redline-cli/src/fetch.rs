@@ -66,7 +66,14 @@ impl Fetcher {
     /// A fetcher with its own timeout (the whole request: connecting, redirects, the body) and
     /// size limit (bytes of body after decompression).
     pub fn with_limits(timeout: Duration, max_bytes: u64) -> Self {
+        Self::build(timeout, max_bytes, ureq::Proxy::try_from_env())
+    }
+
+    /// `proxy`: from `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` in normal use;
+    /// none in the tests, whose servers are on 127.0.0.1 whatever the environment says.
+    fn build(timeout: Duration, max_bytes: u64, proxy: Option<ureq::Proxy>) -> Self {
         let agent = ureq::Agent::config_builder()
+            .proxy(proxy)
             .timeout_global(Some(timeout))
             .user_agent(USER_AGENT)
             .max_redirects(5)
@@ -232,7 +239,7 @@ mod tests {
                 ok("<rss/>", "ETag: \"v1\"\r\n")
             }
         });
-        let fetcher = Fetcher::new();
+        let fetcher = Fetcher::build(Duration::from_secs(30), 16 << 20, None);
         let url = format!("{base}/feed.rss");
         assert_eq!(fetcher.get(&url).unwrap(), Fetched::Body("<rss/>".into()));
         assert_eq!(fetcher.get(&url).unwrap(), Fetched::NotModified);
@@ -254,7 +261,7 @@ mod tests {
                 ok("late", "")
             }
         });
-        let fetcher = Fetcher::with_limits(Duration::from_millis(500), 1000);
+        let fetcher = Fetcher::build(Duration::from_millis(500), 1000, None);
         let missing = format!("{base}/missing");
         let e = fetcher.get(&missing).unwrap_err();
         assert_eq!(e.origin, missing);
@@ -263,7 +270,9 @@ mod tests {
         assert!(e.message.contains("limit of 1000 bytes"), "{e}");
         let e = fetcher.get(&format!("{base}/slow")).unwrap_err();
         assert!(e.message.contains("timed out after 0.5 s"), "{e}");
-        let e = Fetcher::new().get("http://127.0.0.1:1/closed").unwrap_err();
+        let e = Fetcher::build(Duration::from_secs(30), 16 << 20, None)
+            .get("http://127.0.0.1:1/closed")
+            .unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("http://127.0.0.1:1/closed: cannot fetch:"),

@@ -182,7 +182,7 @@ pub struct IngestBenchArgs {
     /// The store to create (deleted first); a temporary file when not given.
     #[arg(long)]
     pub db: Option<PathBuf>,
-    /// Documents per transaction.
+    /// Documents per batch (as `redline ingest --batch`).
     #[arg(long, default_value_t = 256)]
     pub batch: usize,
 }

@@ -160,8 +160,25 @@ pub fn is_feed(text: &str) -> bool {
     head.contains("<rss") || head.contains("<feed") || head.contains("<rdf:RDF")
 }
 
+/// One item or entry of a feed.
+pub struct FeedItem {
+    /// The document: the title, then the description or content.
+    pub doc: Doc,
+    /// Whether the item had a description or content; without one the document is its title
+    /// only (and its linked page is worth fetching).
+    pub has_body: bool,
+}
+
 /// The documents of a feed file; an error if it is not a readable feed.
 pub fn read_feed(origin: &str, xml: &str) -> Result<Vec<Doc>, InputError> {
+    Ok(read_feed_items(origin, xml)?
+        .into_iter()
+        .map(|item| item.doc)
+        .collect())
+}
+
+/// The items of a feed file; an error if it is not a readable feed.
+pub fn read_feed_items(origin: &str, xml: &str) -> Result<Vec<FeedItem>, InputError> {
     let fail = |message: String| InputError {
         origin: origin.to_string(),
         message,
@@ -181,7 +198,7 @@ pub fn read_feed(origin: &str, xml: &str) -> Result<Vec<Doc>, InputError> {
             "truncated feed: {opened} items opened, {closed} closed"
         )));
     }
-    let mut docs = Vec::new();
+    let mut feed_items = Vec::new();
     for (i, (_, item)) in items.iter().enumerate() {
         let title = first(item, &["title"]).map(|(_, t)| strip_tags(&text_of(t)));
         let body = first(
@@ -205,6 +222,7 @@ pub fn read_feed(origin: &str, xml: &str) -> Result<Vec<Doc>, InputError> {
             .unwrap_or_else(|| format!("{origin}#{}", i + 1));
         let published = first(item, &["pubDate", "published", "dc:date", "updated"])
             .and_then(|(_, t)| date_of(&text_of(t)));
+        let has_body = !body.trim().is_empty();
         let text = match &title {
             Some(t) if !body.starts_with(t.as_str()) => format!("{t}.\n\n{body}"),
             _ => body,
@@ -216,9 +234,9 @@ pub fn read_feed(origin: &str, xml: &str) -> Result<Vec<Doc>, InputError> {
             .with_published(published)
             .with_title(title);
         doc.url = link;
-        docs.push(doc);
+        feed_items.push(FeedItem { doc, has_body });
     }
-    Ok(docs)
+    Ok(feed_items)
 }
 
 #[cfg(test)]

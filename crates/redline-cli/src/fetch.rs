@@ -66,7 +66,14 @@ impl Fetcher {
     /// A fetcher with its own timeout (the whole request: connecting, redirects, the body) and
     /// size limit (bytes of body after decompression).
     pub fn with_limits(timeout: Duration, max_bytes: u64) -> Self {
+        Self::build(timeout, max_bytes, ureq::Proxy::try_from_env())
+    }
+
+    /// `proxy`: from `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` in normal use;
+    /// none in the tests, whose servers are on 127.0.0.1 whatever the environment says.
+    fn build(timeout: Duration, max_bytes: u64, proxy: Option<ureq::Proxy>) -> Self {
         let agent = ureq::Agent::config_builder()
+            .proxy(proxy)
             .timeout_global(Some(timeout))
             .user_agent(USER_AGENT)
             .max_redirects(5)
@@ -84,17 +91,36 @@ impl Fetcher {
 
     /// Fetches `url`; conditional when an earlier fetch of the same URL gave validators.
     pub fn get(&self, url: &str) -> Result<Fetched, InputError> {
+        self.fetch(url, true)
+    }
+
+    /// Fetches `url` whole, whatever was fetched before: for a feed item's linked page, which
+    /// is needed again whenever its feed changes.
+    pub fn get_unconditional(&self, url: &str) -> Result<String, InputError> {
+        match self.fetch(url, false)? {
+            Fetched::Body(text) => Ok(text),
+            Fetched::NotModified => Err(InputError {
+                origin: url.to_string(),
+                message: "cannot fetch: HTTP 304 Not Modified to an unconditional request".into(),
+            }),
+        }
+    }
+
+    fn fetch(&self, url: &str, conditional: bool) -> Result<Fetched, InputError> {
         let fail = |message: String| InputError {
             origin: url.to_string(),
             message,
         };
-        let known = self
-            .validators
-            .lock()
-            .expect("validators lock")
-            .get(url)
-            .cloned()
-            .unwrap_or_default();
+        let known = if conditional {
+            self.validators
+                .lock()
+                .expect("validators lock")
+                .get(url)
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            Validators::default()
+        };
         let mut request = self
             .agent
             .get(url)
@@ -139,11 +165,13 @@ impl Fetcher {
                 e.utf8_error().valid_up_to()
             ))
         })?;
-        let mut validators = self.validators.lock().expect("validators lock");
-        if fresh.etag.is_some() || fresh.last_modified.is_some() {
-            validators.insert(url.to_string(), fresh);
-        } else {
-            validators.remove(url);
+        if conditional {
+            let mut validators = self.validators.lock().expect("validators lock");
+            if fresh.etag.is_some() || fresh.last_modified.is_some() {
+                validators.insert(url.to_string(), fresh);
+            } else {
+                validators.remove(url);
+            }
         }
         Ok(Fetched::Body(text))
     }
@@ -211,7 +239,7 @@ mod tests {
                 ok("<rss/>", "ETag: \"v1\"\r\n")
             }
         });
-        let fetcher = Fetcher::new();
+        let fetcher = Fetcher::build(Duration::from_secs(30), 16 << 20, None);
         let url = format!("{base}/feed.rss");
         assert_eq!(fetcher.get(&url).unwrap(), Fetched::Body("<rss/>".into()));
         assert_eq!(fetcher.get(&url).unwrap(), Fetched::NotModified);
@@ -233,7 +261,7 @@ mod tests {
                 ok("late", "")
             }
         });
-        let fetcher = Fetcher::with_limits(Duration::from_millis(500), 1000);
+        let fetcher = Fetcher::build(Duration::from_millis(500), 1000, None);
         let missing = format!("{base}/missing");
         let e = fetcher.get(&missing).unwrap_err();
         assert_eq!(e.origin, missing);
@@ -242,7 +270,9 @@ mod tests {
         assert!(e.message.contains("limit of 1000 bytes"), "{e}");
         let e = fetcher.get(&format!("{base}/slow")).unwrap_err();
         assert!(e.message.contains("timed out after 0.5 s"), "{e}");
-        let e = Fetcher::new().get("http://127.0.0.1:1/closed").unwrap_err();
+        let e = Fetcher::build(Duration::from_secs(30), 16 << 20, None)
+            .get("http://127.0.0.1:1/closed")
+            .unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("http://127.0.0.1:1/closed: cannot fetch:"),

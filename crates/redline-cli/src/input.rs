@@ -161,7 +161,8 @@ pub fn read_path(path: &Path, fetcher: &Fetcher, each: &mut dyn FnMut(Result<Doc
 }
 
 /// Reads the feed at `url`: nothing when the server says it has not changed since `fetcher` last
-/// read it, an error naming the URL when it cannot be fetched or is not a feed.
+/// read it, an error naming the URL when it cannot be fetched or is not a feed. An item without
+/// a description or content gets the main text of its linked page, fetched with the same limits.
 fn read_url(url: &str, fetcher: &Fetcher, each: &mut dyn FnMut(Result<Doc, InputError>)) {
     let text = match fetcher.get(url) {
         Ok(Fetched::Body(text)) => text,
@@ -174,9 +175,50 @@ fn read_url(url: &str, fetcher: &Fetcher, each: &mut dyn FnMut(Result<Doc, Input
             message: "not an RSS or Atom feed".into(),
         }));
     }
-    match crate::feed::read_feed(url, &text) {
-        Ok(docs) => docs.into_iter().for_each(|d| each(Ok(d))),
+    match crate::feed::read_feed_items(url, &text) {
+        Ok(items) => {
+            for item in items {
+                let doc = if item.has_body {
+                    item.doc
+                } else {
+                    with_linked_page(item.doc, fetcher)
+                };
+                each(Ok(doc));
+            }
+        }
         Err(e) => each(Err(e)),
+    }
+}
+
+/// A feed item with only a title, given the main text of the page it links to. A page that
+/// cannot be fetched or read leaves the item as it was, with a warning naming the page: one
+/// missing page does not cost the rest of its feed.
+fn with_linked_page(doc: Doc, fetcher: &Fetcher) -> Doc {
+    let Some(link) = doc.url.clone().filter(|u| fetch::is_url(u)) else {
+        return doc;
+    };
+    let page = fetcher
+        .get_unconditional(&link)
+        .and_then(|html| html_doc(&link, &html));
+    match page {
+        Ok(page) => {
+            let text = match &doc.title {
+                Some(t) if !page.text.starts_with(t.as_str()) => format!("{t}.\n\n{}", page.text),
+                _ => page.text,
+            };
+            let mut linked = Doc::new(doc.id, text)
+                .with_published(doc.published.or(page.published))
+                .with_title(doc.title);
+            linked.url = Some(link);
+            linked
+        }
+        Err(e) => {
+            eprintln!(
+                "redline: warning: {e}: the feed item {} keeps its title only",
+                doc.id
+            );
+            doc
+        }
     }
 }
 

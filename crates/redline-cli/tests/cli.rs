@@ -1196,7 +1196,8 @@ fn a_feed_is_ingested_and_watch_adds_only_what_is_new() {
 
 /// A feed server on 127.0.0.1 port 0 for the URL tests: `/wire.rss` is an RSS feed with an ETag
 /// (answering `304` when the request carries it), `/gone.rss` is a 404, `/page.html` is not a
-/// feed. Returns the base URL and the request heads it saw.
+/// feed, `/titles.rss` has items with titles only, linking to `/article.html` (an article page)
+/// and `/missing.html` (a 404). Returns the base URL and the request heads it saw.
 fn feed_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::io::{Read, Write};
     let feed = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
@@ -1207,6 +1208,15 @@ fn feed_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
 </channel></rss>"#;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let titles = format!(
+        r#"<rss version="2.0"><channel><title>Titles</title>
+<item><title>Treaty signed</title><guid>t1</guid><link>{base}/article.html</link><pubDate>Fri, 21 Jun 2024 08:00:00 GMT</pubDate></item>
+<item><title>Balloons again</title><guid>t2</guid><link>{base}/missing.html</link><pubDate>Sat, 29 Jun 2024 08:00:00 GMT</pubDate></item>
+</channel></rss>"#
+    );
+    let article = r#"<html><head><title>Treaty signed</title></head><body><nav>Home | World</nav>
+<article><h1>Treaty signed</h1><p>Russia and North Korea signed a defence treaty on Wednesday in Pyongyang, officials said after the ceremony ended late in the evening.</p>
+<p>The two governments agreed to meet again next month to continue the discussions on trade and security along the border.</p></article><footer>Copyright</footer></body></html>"#;
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     std::thread::spawn(move || {
@@ -1231,6 +1241,16 @@ fn feed_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
                         feed.len()
                     )
                 }
+            } else if head.starts_with("GET /titles.rss ") {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{titles}",
+                    titles.len()
+                )
+            } else if head.starts_with("GET /article.html ") {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{article}",
+                    article.len()
+                )
             } else if head.starts_with("GET /page.html ") {
                 let page = "<html><body><p>Not a feed.</p></body></html>";
                 format!(
@@ -1332,4 +1352,38 @@ fn watch_asks_for_a_feed_url_only_if_it_changed() {
             "{head}"
         );
     }
+}
+
+#[test]
+fn a_feed_url_item_without_text_gets_its_linked_page() {
+    let (base, seen) = feed_server();
+    let out = run(without_proxies(redline().arg("code"))
+        .arg(format!("{base}/titles.rss"))
+        .args(["--format", "jsonl"]));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The article's treaty is coded under the item's id.
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["doc_id"] == "t1" && e["cameo"].as_str().is_some_and(|c| c.starts_with('0'))),
+        "{stdout}"
+    );
+    // The page that is missing leaves its item with its title, and says so.
+    assert!(
+        stderr.contains(&format!(
+            "redline: warning: {base}/missing.html: cannot fetch: HTTP 404 Not Found: the feed item t2 keeps its title only"
+        )),
+        "{stderr}"
+    );
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.iter().any(|h| h.starts_with("GET /article.html ")),
+        "{seen:?}"
+    );
 }

@@ -338,6 +338,7 @@ fn record_config(base: &Config, record: &Record) -> Config {
             forward_pronouns: o.forward,
             first_actor_pronouns: true,
             tabari_clauses: true,
+            comma_clauses: o.comma,
             ..base.clone()
         },
     }

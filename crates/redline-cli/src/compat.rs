@@ -239,6 +239,10 @@ pub struct ValidateArgs {
     /// List every failed record with what was expected and produced.
     #[arg(long)]
     verbose: bool,
+    /// Print only the failed records, one a line (`FAIL id expected [...] produced [...]`),
+    /// without the tables: for grep and diff between runs.
+    #[arg(long, conflicts_with = "format")]
+    failures: bool,
     /// Print the coder's trace (as `redline code --explain`) for the record with this id.
     #[arg(long)]
     explain: Option<String>,
@@ -470,7 +474,7 @@ fn print_report(
         writeln!(out, "{report_json}")?;
         return Ok(());
     }
-    if args.verbose {
+    if args.verbose || args.failures {
         let show = |v: &[Triple]| {
             v.iter()
                 .map(|t| format!("{}/{}/{}", t.source, t.target, t.code))
@@ -486,6 +490,9 @@ fn print_report(
                 show(&r.produced),
                 r.note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
             )?;
+        }
+        if args.failures {
+            return Ok(());
         }
     }
     writeln!(out, "{}", args.file.display())?;

@@ -538,6 +538,15 @@ fn tabari_validation_records_pass_rate() {
     // Measured 0.804 (345 of 429 standard records).
     assert!(rate >= 0.78, "pass rate {rate}: {report}");
     assert!(report["passed"].as_u64().unwrap() >= 335);
+    // `--failures` lists exactly the failed records, one a line.
+    let out = run(redline()
+        .args(["validate", "--failures"])
+        .arg(shared().join("data/tabari/Validate.text")));
+    let listing = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(lines.iter().all(|l| l.starts_with("FAIL ")), "{listing}");
+    let failed = report["records"].as_u64().unwrap() - report["passed"].as_u64().unwrap();
+    assert_eq!(lines.len() as u64, failed);
 }
 
 #[test]

@@ -363,6 +363,12 @@ fn run_record(
     if extras.discards.find_on(&record.text, record.date).is_some() {
         return validation::judge(record, Vec::new());
     }
+    // Under `SET: TIME SHIFT` a `<TIME>` phrase coded `[###]` discards the record.
+    if record.tabari.as_ref().is_some_and(|o| o.time_shift)
+        && extras.time_discards.find(&record.text).is_some()
+    {
+        return validation::judge(record, Vec::new());
+    }
     // TABARI does not code a record shorter than `SET: MINIMUM WORDS`.
     if record
         .tabari

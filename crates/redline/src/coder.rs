@@ -1119,6 +1119,12 @@ impl Coder {
                         && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
                     {
                         "head is a noun or adjective here (after a determiner)".to_string()
+                    } else if self.config.petrarch_style
+                        && !spelled_out
+                        && tokens.get(head + 1).is_some_and(|t| t.norm == "'s")
+                    {
+                        // "Estonia donate's cash": a possessive ending makes it a noun.
+                        "head is a noun here (a possessive follows)".to_string()
                     } else if head > 0
                         && tokens[head].capitalised
                         && !tokens[head - 1].punct

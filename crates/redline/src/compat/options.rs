@@ -5,11 +5,11 @@
 //! default, as in TABARI) and `DEFAULT: SOURCE [X] [PRIOR] TARGET [Y] [AFTER]` / `DEFAULT: OFF`
 //! (default actors, carried out by the coder through
 //! [`DefaultActors`](crate::coder::DefaultActors)), `FORWARD:` (pronouns across the records
-//! of a story) and `COMMA:` (comma-delimited clauses left out by length, through
+//! of a story), `SET: TIME SHIFT` (the `<TIME>` discards only) and `COMMA:` (comma-delimited clauses left out by length, through
 //! [`CommaClauses`](crate::coder::CommaClauses); on with TABARI's defaults unless `COMMA: OFF`). Commands that only change TABARI's output,
 //! menus or logs (`LABEL:`, `OUTPUT:`, `COMPLEX:`, the `USAGE` and `SKIP RECORDS` switches) are
 //! read and have no effect; so are those Redline does not carry out yet (`CODE BY SENTENCE`,
-//! `CODE ALL`, `TIME SHIFT`, `CONVERT AGENT`, `YYYY`, `ALLCAPS`), which are kept in
+//! `CODE ALL`, `CONVERT AGENT`, `YYYY`, `ALLCAPS`), which are kept in
 //! [`TabariOptions::unimplemented`] so a caller can say so. Anything else is an error.
 
 use crate::actors::ActorCode;
@@ -32,6 +32,9 @@ pub struct TabariOptions {
     /// TABARI reads story and sentence numbers with is not interpreted: a story is a run of
     /// records whose ids differ only after the last `-`.
     pub forward: bool,
+    /// `SET: TIME SHIFT = TRUE`: the verb file's `<TIME>` phrases apply; of them Redline
+    /// carries out the discards (`[###]`), not the date shifts.
+    pub time_shift: bool,
     /// `COMMA:` limits (TABARI's defaults unless changed; `COMMA: OFF` is `None`).
     pub comma: Option<CommaClauses>,
     /// Options read but not carried out, as written (`SET: CODE ALL`), latest last; an option
@@ -45,6 +48,7 @@ impl Default for TabariOptions {
             min_words: DEFAULT_MIN_WORDS,
             defaults: DefaultActors::default(),
             forward: false,
+            time_shift: false,
             comma: Some(CommaClauses::default()),
             unimplemented: Vec::new(),
         }
@@ -82,7 +86,8 @@ impl TabariOptions {
                             self.unimplemented.push(format!("SET: {name}"));
                         }
                     }
-                    "TIME SHIFT" | "CONVERT AGENT" | "YYYY" | "ALLCAPS" => {
+                    "TIME SHIFT" => self.time_shift = value == "TRUE",
+                    "CONVERT AGENT" | "YYYY" | "ALLCAPS" => {
                         let key = format!("SET: {name}");
                         self.unimplemented.retain(|o| !o.starts_with(&key));
                         if value == "TRUE" {
@@ -232,6 +237,8 @@ mod tests {
         assert_eq!(o.comma, None);
         o.apply("FORWARD: ^^*****NNN*SSS OFF").unwrap();
         assert!(o.unimplemented.is_empty() && !o.forward);
+        o.apply("SET: TIME SHIFT = TRUE").unwrap();
+        assert!(o.time_shift);
         assert!(o.apply("DEFAULT: SOURCE").is_err());
     }
 }

@@ -89,6 +89,9 @@ pub struct VerbFile {
     /// The first comment-only line after the first pattern: PETRARCH-2 stops reading the file
     /// there, so nothing after it exists for PETRARCH-2.
     pub petrarch_stops_at: Option<u32>,
+    /// TABARI's `<TIME>` phrases coded `[###]` (lower-case words): under `SET: TIME SHIFT` they
+    /// discard the sentence. The section's date shifts are not used.
+    pub time_discards: Vec<Vec<String>>,
 }
 
 /// The code inside the last `[...]` of a line, and the line without it.
@@ -118,6 +121,18 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
         if let Some(end) = in_skipped_section {
             if line.eq_ignore_ascii_case(end) {
                 in_skipped_section = None;
+            } else if end == "</TIME>"
+                && let (phrase, Some(code)) = split_code(&line)
+                && code == crate::cameo::DISCARD_CODE
+                && !phrase.starts_with('-')
+            {
+                out.time_discards.push(
+                    phrase
+                        .split(|c: char| c == '_' || c.is_whitespace())
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_lowercase)
+                        .collect(),
+                );
             }
             continue;
         }
@@ -925,6 +940,12 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(in_pattern.before, [Element::Word(vec!["in".into()])]);
         let lines: Vec<u32> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [4, 5, 8]); // WEIS codes not in CAMEO, kept
+        let (file, _) = read_verbs(
+            "v.txt",
+            "<TIME>\nKAN_WA_MA_KAN [###]\nLAST_WEEK [-7]\n</TIME>\n",
+            Dialect::Tabari,
+        );
+        assert_eq!(file.time_discards, [["kan", "wa", "ma", "kan"]]);
     }
 
     #[test]

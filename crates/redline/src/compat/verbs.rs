@@ -500,6 +500,12 @@ fn pattern_atoms(
                 }
                 "+" => Element::Target,
                 "$" | "%" => Element::Source,
+                // TABARI: skip to and over the next actor ("AT ^ +": "at the Gondor of the
+                // Prince of Dol Amroth" has the target Dol Amroth).
+                "^" if dialect == Dialect::Tabari => {
+                    atoms.push((Element::Gap, gap_before));
+                    Element::Actor
+                }
                 "^" => {
                     // A skipped phrase: at least one token of any kind (every word begins with
                     // the empty stem), then a gap.
@@ -972,6 +978,29 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(code_of("give yum yennyener").as_deref(), Some("903"));
         // "dollars" is in the synset and in a pattern of its own: the literal wins.
         assert_eq!(code_of("give dollars").as_deref(), Some("071"));
+    }
+
+    #[test]
+    fn tabari_caret_skips_over_an_actor() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let (dict, _) = load("WARN_ [160]\n- * AT ^ +  [162]\n", Dialect::Tabari);
+        let text = "warn at the gondor of the prince";
+        let lem = Lemmatizer::default();
+        let tokens: Vec<_> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        // Actors: "gondor" (token 3) and "prince" (token 6).
+        let mention_at = |k: usize| match k {
+            3 => Some(4),
+            6 => Some(7),
+            _ => None,
+        };
+        let m = dict
+            .best_match(&tokens, 0, tokens.len(), &mention_at)
+            .unwrap();
+        assert_eq!(dict.pattern(m.pattern).code.as_str(), "162");
+        assert_eq!(m.target_token, Some(6));
     }
 
     #[test]

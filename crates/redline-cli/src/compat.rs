@@ -184,11 +184,12 @@ pub fn petrarch_suite_set(xml: &Path) -> Result<ForeignSet> {
     suite_set(xml, &suite)
 }
 
-/// Removes every event of a sentence where a TABARI discard pattern (`[###]`) fired.
+/// Removes every event of a sentence where a TABARI discard (`[###]`) or complex (`[+++]`)
+/// pattern fired.
 pub fn drop_discarded(events: Vec<redline::Event>) -> Vec<redline::Event> {
     let discarded: Vec<usize> = events
         .iter()
-        .filter(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+        .filter(|e| redline::cameo::is_uncoded_marker(e.code.as_str()))
         .map(|e| e.sentence_index)
         .collect();
     if discarded.is_empty() {
@@ -412,10 +413,11 @@ fn run_record(
             format!("~{code}")
         }
     };
-    // TABARI's discard code: a pattern coded `###` discards the sentence.
+    // TABARI's discard and complex codes: a pattern coded `###` or `+++` leaves the sentence
+    // uncoded.
     if events
         .iter()
-        .any(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+        .any(|e| redline::cameo::is_uncoded_marker(e.code.as_str()))
     {
         return validation::judge(record, Vec::new());
     }

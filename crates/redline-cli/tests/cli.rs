@@ -535,7 +535,7 @@ fn validate_and_bench_exit_quietly_on_a_closed_pipe() {
 fn tabari_validation_records_pass_rate() {
     let report = validate_suite(&shared().join("data/tabari/Validate.text"));
     let rate = report["pass_rate"].as_f64().unwrap();
-    // Measured 0.821 (352 of 429 standard records).
+    // Measured 0.823 (353 of 429 standard records).
     assert!(rate >= 0.80, "pass rate {rate}: {report}");
     assert!(report["passed"].as_u64().unwrap() >= 345);
     // `--failures` lists exactly the failed records, one a line.

@@ -337,12 +337,16 @@ fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
 
 /// The first code of `[a:b]`, checked: `None` for `---` (codes nothing); an error message when
 /// it is not a code at all.
-fn check_code(code: &str) -> Result<Option<String>, String> {
+/// TABARI's `+++` (complex) is a code in TABARI files only: PETRARCH-2 reads no such code.
+fn check_code(code: &str, dialect: Dialect) -> Result<Option<String>, String> {
     let first = code.split(':').next().unwrap_or("").trim();
     if first.is_empty() || first.chars().all(|c| c == '-') {
         return Ok(None);
     }
-    if first == crate::cameo::DISCARD_CODE {
+    if first == crate::cameo::COMPLEX_CODE && dialect != Dialect::Tabari {
+        return Err(format!("'{code}' is not an event code"));
+    }
+    if crate::cameo::is_uncoded_marker(first) {
         return Ok(Some(first.to_string()));
     }
     if CameoCode::parse_foreign(first).is_none() {
@@ -619,7 +623,7 @@ pub fn add_to(
         synsets.insert(s.name.clone(), s);
     }
     let not_cameo = |code: &str, line: u32, diags: &mut Vec<Diagnostic>| {
-        if !table.contains(code) && code != crate::cameo::DISCARD_CODE {
+        if !table.contains(code) && !crate::cameo::is_uncoded_marker(code) {
             diags.push(Diagnostic::warning(
                 file,
                 line,
@@ -650,7 +654,7 @@ pub fn add_to(
     }
     let mut heads_seen: HashMap<String, u32> = HashMap::new();
     for block in &read.blocks {
-        let block_code = match check_code(&block.code) {
+        let block_code = match check_code(&block.code, dialect) {
             Ok(c) => c,
             Err(e) => {
                 diags.push(Diagnostic::error(file, block.line, e));
@@ -673,7 +677,7 @@ pub fn add_to(
                     format!("duplicate verb '{key}' (first on line {first})"),
                 ));
             }
-            let code = match verb.code.as_deref().map(check_code) {
+            let code = match verb.code.as_deref().map(|c| check_code(c, dialect)) {
                 Some(Ok(c)) => c,
                 Some(Err(e)) => {
                     diags.push(Diagnostic::error(file, verb.line, e));
@@ -723,7 +727,7 @@ pub fn add_to(
                 continue;
             }
             seen_patterns.insert(normalised, (p.line, p.code.clone()));
-            let code = match check_code(&p.code) {
+            let code = match check_code(&p.code, dialect) {
                 Ok(Some(c)) => c,
                 Ok(None) => {
                     diags.push(Diagnostic::warning(
@@ -978,6 +982,24 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(code_of("give yum yennyener").as_deref(), Some("903"));
         // "dollars" is in the synset and in a pattern of its own: the literal wins.
         assert_eq!(code_of("give dollars").as_deref(), Some("071"));
+    }
+
+    #[test]
+    fn the_complex_code_is_tabari_only() {
+        let text = "RESTOR_ [064]\n- * FXLL DIPLOMATIC  [+++]\n";
+        let (dict, diags) = load(text, Dialect::Tabari);
+        assert!(
+            dict.patterns().iter().any(|p| p.code.as_str() == "+++"),
+            "{diags:?}"
+        );
+        let text = "--- RESTORE [064] ---\nRESTORE\n- * FXLL DIPLOMATIC  [+++]\n";
+        let (dict, diags) = load(text, Dialect::Petrarch);
+        assert!(!dict.patterns().iter().any(|p| p.code.as_str() == "+++"));
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("not an event code"))
+        );
     }
 
     #[test]

@@ -184,11 +184,12 @@ pub fn petrarch_suite_set(xml: &Path) -> Result<ForeignSet> {
     suite_set(xml, &suite)
 }
 
-/// Removes every event of a sentence where a TABARI discard pattern (`[###]`) fired.
+/// Removes every event of a sentence where a TABARI discard (`[###]`) or complex (`[+++]`)
+/// pattern fired.
 pub fn drop_discarded(events: Vec<redline::Event>) -> Vec<redline::Event> {
     let discarded: Vec<usize> = events
         .iter()
-        .filter(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+        .filter(|e| redline::cameo::is_uncoded_marker(e.code.as_str()))
         .map(|e| e.sentence_index)
         .collect();
     if discarded.is_empty() {
@@ -239,6 +240,10 @@ pub struct ValidateArgs {
     /// List every failed record with what was expected and produced.
     #[arg(long)]
     verbose: bool,
+    /// Print only the failed records, one a line (`FAIL id expected [...] produced [...]`),
+    /// without the tables: for grep and diff between runs.
+    #[arg(long, conflicts_with = "format")]
+    failures: bool,
     /// Print the coder's trace (as `redline code --explain`) for the record with this id.
     #[arg(long)]
     explain: Option<String>,
@@ -338,6 +343,7 @@ fn record_config(base: &Config, record: &Record) -> Config {
             forward_pronouns: o.forward,
             first_actor_pronouns: true,
             tabari_clauses: true,
+            comma_clauses: o.comma,
             ..base.clone()
         },
     }
@@ -356,6 +362,12 @@ fn run_record(
         return validation::judge(record, Vec::new());
     }
     if extras.discards.find_on(&record.text, record.date).is_some() {
+        return validation::judge(record, Vec::new());
+    }
+    // Under `SET: TIME SHIFT` a `<TIME>` phrase coded `[###]` discards the record.
+    if record.tabari.as_ref().is_some_and(|o| o.time_shift)
+        && extras.time_discards.find(&record.text).is_some()
+    {
         return validation::judge(record, Vec::new());
     }
     // TABARI does not code a record shorter than `SET: MINIMUM WORDS`.
@@ -401,10 +413,11 @@ fn run_record(
             format!("~{code}")
         }
     };
-    // TABARI's discard code: a pattern coded `###` discards the sentence.
+    // TABARI's discard and complex codes: a pattern coded `###` or `+++` leaves the sentence
+    // uncoded.
     if events
         .iter()
-        .any(|e| e.code.as_str() == redline::cameo::DISCARD_CODE)
+        .any(|e| redline::cameo::is_uncoded_marker(e.code.as_str()))
     {
         return validation::judge(record, Vec::new());
     }
@@ -469,7 +482,7 @@ fn print_report(
         writeln!(out, "{report_json}")?;
         return Ok(());
     }
-    if args.verbose {
+    if args.verbose || args.failures {
         let show = |v: &[Triple]| {
             v.iter()
                 .map(|t| format!("{}/{}/{}", t.source, t.target, t.code))
@@ -485,6 +498,9 @@ fn print_report(
                 show(&r.produced),
                 r.note.as_ref().map_or(String::new(), |n| format!(" ({n})"))
             )?;
+        }
+        if args.failures {
+            return Ok(());
         }
     }
     writeln!(out, "{}", args.file.display())?;

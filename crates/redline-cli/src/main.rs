@@ -261,8 +261,12 @@ fn main() -> ExitCode {
         } => match what {
             bench::BenchWhat::Corpus(a) => bench::corpus(&a).map(|()| true),
             bench::BenchWhat::Ingest(a) => with_stdout(|out| bench::ingest(&a, out).map(|()| true)),
-            bench::BenchWhat::Store(a) => monitor::bench_store(&a).map(|()| true),
-            bench::BenchWhat::Serve(a) => serve_bench::run(&a).map(|()| true),
+            bench::BenchWhat::Store(a) => {
+                with_stdout(|out| monitor::bench_store(&a, out).map(|()| true))
+            }
+            bench::BenchWhat::Serve(a) => {
+                with_stdout(|out| serve_bench::run(&a, out).map(|()| true))
+            }
         },
     };
     match result {

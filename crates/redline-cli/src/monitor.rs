@@ -357,7 +357,7 @@ pub struct StoreBenchArgs {
 }
 
 /// `redline bench store`: builds (or reuses) a store of synthetic events, then times reports.
-pub fn bench_store(args: &StoreBenchArgs) -> Result<()> {
+pub fn bench_store(args: &StoreBenchArgs, out: &mut impl Write) -> Result<()> {
     let mut store = Store::open(&args.db)
         .with_context(|| format!("cannot open store {}", args.db.display()))?;
     let have = store.counts()?.events as usize;
@@ -400,7 +400,7 @@ pub fn bench_store(args: &StoreBenchArgs) -> Result<()> {
             },
         ),
     ];
-    println!("store: {total} events in {}", args.db.display());
+    writeln!(out, "store: {total} events in {}", args.db.display())?;
     for (name, q) in queries {
         let mut times = Vec::new();
         for _ in 0..5 {
@@ -410,10 +410,11 @@ pub fn bench_store(args: &StoreBenchArgs) -> Result<()> {
             std::hint::black_box(r);
         }
         times.sort_by(f64::total_cmp);
-        println!(
+        writeln!(
+            out,
             "report {name}: {:.0} ms (median of 5; slowest {:.0} ms)",
             times[2], times[4]
-        );
+        )?;
     }
     Ok(())
 }

@@ -122,7 +122,7 @@ fn client(addr: SocketAddr, index: usize, until: Instant) -> ClientResult {
 }
 
 /// `redline bench serve`.
-pub fn run(args: &ServeBenchArgs) -> Result<()> {
+pub fn run(args: &ServeBenchArgs, out: &mut impl Write) -> Result<()> {
     if args.seconds == 0 || args.seconds > 120 {
         bail!("--seconds must be from 1 to 120");
     }
@@ -190,7 +190,8 @@ pub fn run(args: &ServeBenchArgs) -> Result<()> {
         let i = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
         latencies[i] as f64 / 1000.0
     };
-    println!(
+    writeln!(
+        out,
         "{} requests in {elapsed:.1} s ({:.0}/s), {errors} errors; latency ms: p50 {:.1}, p90 {:.1}, p99 {:.1}, max {:.1}",
         latencies.len() + errors,
         latencies.len() as f64 / elapsed,
@@ -198,9 +199,9 @@ pub fn run(args: &ServeBenchArgs) -> Result<()> {
         pct(0.90),
         pct(0.99),
         pct(1.0)
-    );
+    )?;
     if let Some(e) = first_error {
-        println!("first error: {e}");
+        writeln!(out, "first error: {e}")?;
     }
     Ok(())
 }

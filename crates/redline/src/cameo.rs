@@ -9,6 +9,15 @@ use std::fmt;
 /// TABARI's discard code (see [`CameoCode::parse_foreign`]).
 pub const DISCARD_CODE: &str = "###";
 
+/// TABARI's complex code: a pattern coded `+++` marks the sentence as too complex to code
+/// automatically (TABARI sets it aside for a person), so, like `###`, nothing is coded from it.
+pub const COMPLEX_CODE: &str = "+++";
+
+/// Whether a code is TABARI's `###` or `+++`: a sentence where one fires gives no events.
+pub fn is_uncoded_marker(code: &str) -> bool {
+    code == DISCARD_CODE || code == COMPLEX_CODE
+}
+
 /// A CAMEO event code such as `057` or `0332`: two to four digits, leading zero kept.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CameoCode(String);
@@ -24,9 +33,10 @@ impl CameoCode {
     /// Parses a code from a foreign dictionary that need not be CAMEO: two to eight ASCII letters
     /// or digits (the PETRARCH and TABARI validation dictionaries use WEIS codes such as `223`
     /// and `174K`). The caller reports codes that are not in the [`CameoTable`].
-    /// `###` is TABARI's discard code: a sentence where it fires is not coded.
+    /// `###` (discard) and `+++` (complex) are TABARI's: a sentence where one fires is not
+    /// coded.
     pub fn parse_foreign(s: &str) -> Option<CameoCode> {
-        (s == DISCARD_CODE
+        (is_uncoded_marker(s)
             || ((2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())))
         .then(|| CameoCode(s.to_string()))
     }

@@ -253,6 +253,96 @@ pub struct Config {
     /// (`ANTI- + *`), the source is the subject before that target ("Gollum participated in an
     /// anti- Gondor parade"). Off by default.
     pub tabari_clauses: bool,
+    /// TABARI's `COMMA:` option: comma-delimited clauses of these lengths are left out of
+    /// coding (their tokens are dropped from the sentence; the text is not changed). `None` by
+    /// default.
+    pub comma_clauses: Option<CommaClauses>,
+}
+
+/// Lengths in words of the comma-delimited clauses TABARI leaves out (`COMMA: MIN = 2 MAX = 10
+/// EMIN = 2 EMAX = 10 BMIN = 255 BMAX = 0`, its defaults): a clause between two commas with
+/// `min..=max` words, the one after the last comma with `end_min..=end_max`, and the one before
+/// the first comma with `begin_min..=begin_max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommaClauses {
+    /// Fewest words of a clause between two commas.
+    pub min: usize,
+    /// Most words of a clause between two commas.
+    pub max: usize,
+    /// Fewest words of the clause after the last comma.
+    pub end_min: usize,
+    /// Most words of the clause after the last comma.
+    pub end_max: usize,
+    /// Fewest words of the clause before the first comma.
+    pub begin_min: usize,
+    /// Most words of the clause before the first comma.
+    pub begin_max: usize,
+}
+
+impl Default for CommaClauses {
+    /// TABARI's defaults: clauses between commas and after the last one, of 2 to 10 words.
+    fn default() -> CommaClauses {
+        CommaClauses {
+            min: 2,
+            max: 10,
+            end_min: 2,
+            end_max: 10,
+            begin_min: 255,
+            begin_max: 0,
+        }
+    }
+}
+
+/// The sentence's tokens without the comma-delimited clauses `limits` leaves out (each with
+/// its opening comma, or for the first clause its closing one); a final stop stays.
+fn drop_comma_clauses(
+    tokens: Vec<Token>,
+    limits: &CommaClauses,
+    is_verb: impl Fn(&Token) -> bool,
+) -> Vec<Token> {
+    let commas: Vec<usize> = (0..tokens.len())
+        .filter(|&k| tokens[k].norm == ",")
+        .collect();
+    if commas.is_empty() {
+        return tokens;
+    }
+    let end = if tokens.last().is_some_and(|t| t.punct) {
+        tokens.len() - 1
+    } else {
+        tokens.len()
+    };
+    let words = |a: usize, b: usize| tokens[a..b].iter().filter(|t| !t.punct).count();
+    let mut drop = vec![false; tokens.len()];
+    let first = commas[0];
+    if (limits.begin_min..=limits.begin_max).contains(&words(0, first)) {
+        drop[..=first].iter_mut().for_each(|d| *d = true);
+    }
+    // A clause between commas, unless it is a member of a list ("Mordor, the awful Fornost,
+    // and Gondor").
+    for pair in commas.windows(2) {
+        let list = tokens
+            .get(pair[1] + 1)
+            .is_some_and(|t| matches!(t.norm.as_str(), "and" | "or"));
+        if !list && (limits.min..=limits.max).contains(&words(pair[0] + 1, pair[1])) {
+            drop[pair[0]..pair[1]].iter_mut().for_each(|d| *d = true);
+        }
+    }
+    // The clause after the last comma, unless no verb is left before it: then it holds the
+    // sentence's verb ("Arnor's minister, in remarks published on Monday, urged Eriador").
+    let last = commas[commas.len() - 1];
+    let verb_before = (0..last).any(|k| !drop[k] && is_verb(&tokens[k]));
+    if last < end
+        && verb_before
+        && (limits.end_min..=limits.end_max).contains(&words(last + 1, end))
+    {
+        drop[last..end].iter_mut().for_each(|d| *d = true);
+    }
+    tokens
+        .into_iter()
+        .zip(drop)
+        .filter(|(_, d)| !d)
+        .map(|(t, _)| t)
+        .collect()
 }
 
 /// Default actors (TABARI's `DEFAULT: SOURCE [X] PRIOR TARGET [Y] AFTER`). An event with a
@@ -885,7 +975,11 @@ impl Coder {
         mut trace: Option<&mut SentenceTrace>,
     ) -> (Vec<Toponym>, ToneCounter) {
         let text = &doc.text;
-        let tokens = self.tokens(text, sentence);
+        let mut tokens = self.tokens(text, sentence);
+        if let Some(limits) = &self.config.comma_clauses {
+            let is_verb = |t: &Token| !t.punct && !self.dicts.verbs.candidates(t).is_empty();
+            tokens = drop_comma_clauses(tokens, limits, is_verb);
+        }
         if tokens.is_empty() {
             return (Vec::new(), ToneCounter::default());
         }
@@ -1025,6 +1119,12 @@ impl Coder {
                         && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
                     {
                         "head is a noun or adjective here (after a determiner)".to_string()
+                    } else if self.config.petrarch_style
+                        && !spelled_out
+                        && tokens.get(head + 1).is_some_and(|t| t.norm == "'s")
+                    {
+                        // "Estonia donate's cash": a possessive ending makes it a noun.
+                        "head is a noun here (a possessive follows)".to_string()
                     } else if head > 0
                         && tokens[head].capitalised
                         && !tokens[head - 1].punct
@@ -1388,8 +1488,13 @@ impl Coder {
             .rev()
             .find(|&k| is_left_boundary(&tokens[k]))
             .map_or(0, |k| k + 1);
+        // TABARI's clauses are not bounded by commas: it drops the comma clauses it does not
+        // want (`Config::comma_clauses`) and looks past the others.
         let right_end = (m.end..tokens.len())
-            .find(|&k| RIGHT_BOUNDARIES.contains(&tokens[k].norm.as_str()))
+            .find(|&k| {
+                RIGHT_BOUNDARIES.contains(&tokens[k].norm.as_str())
+                    && !(self.config.tabari_clauses && tokens[k].norm == ",")
+            })
             .unwrap_or(tokens.len());
         let mut subject = find_subject(tokens, mentions, left_start, anchor);
         // "Neither Galadriel nor Gollum boycotted" with "neither *": the words a pattern takes
@@ -2103,4 +2208,67 @@ fn after_article_and_modifiers(tokens: &[Token], blocked: &[bool], head: usize) 
 /// Whether any diagnostic is an error.
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(text: &str, limits: &CommaClauses, verbs: &[&str]) -> String {
+        let lem = Lemmatizer::default();
+        let tokens: Vec<Token> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        drop_comma_clauses(tokens, limits, |t| verbs.contains(&t.norm.as_str()))
+            .iter()
+            .map(|t| &text[t.span.range()])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn tabari_comma_clauses_are_dropped_by_length() {
+        let limits = CommaClauses::default();
+        // A clause between commas and the clause after the last one, of 2 to 10 words.
+        assert_eq!(
+            kept(
+                "Arnor restored ties with Gondor, almost five years after the riots, a senior official said.",
+                &limits,
+                &["restored", "said"]
+            ),
+            "Arnor restored ties with Gondor ."
+        );
+        // A list member stays, and so does the last clause when no verb is left before it.
+        assert_eq!(
+            kept(
+                "Mordor, the awful Fornost, and Gondor welcomed it.",
+                &limits,
+                &["welcomed"]
+            ),
+            "Mordor , the awful Fornost , and Gondor welcomed it ."
+        );
+        assert_eq!(
+            kept(
+                "Arnor's minister, in remarks published on Monday, urged Eriador to act.",
+                &limits,
+                &["published", "urged"]
+            ),
+            "Arnor 's minister , urged Eriador to act ."
+        );
+        // The first clause only with BMIN..=BMAX set.
+        let begin = CommaClauses {
+            begin_min: 3,
+            begin_max: 8,
+            ..limits
+        };
+        assert_eq!(
+            kept(
+                "Arnor is about to restore complete, full ties.",
+                &begin,
+                &["restore"]
+            ),
+            "full ties ."
+        );
+    }
 }

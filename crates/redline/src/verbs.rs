@@ -29,6 +29,9 @@ pub enum Element {
     Phrase(Vec<Vec<String>>),
     /// A token that begins with one of these (TABARI's stems: `RESTOR` matches "restored").
     Stem(Vec<String>),
+    /// Any actor mention, passed over (TABARI's `^`: "WARN AT ^ +" skips "the Gondor" in
+    /// "warned at the Gondor of the Prince of Dol Amroth").
+    Actor,
 }
 
 impl Element {
@@ -515,10 +518,17 @@ fn match_before(
             Element::Gap => {
                 // Before a source or target slot the gap is the rest of the sentence: "$ *"
                 // says only that the source comes first (TABARI, PETRARCH).
-                let slot_next = matches!(rest.first(), Some(Element::Source | Element::Target));
+                let slot_next = matches!(
+                    rest.first(),
+                    Some(Element::Source | Element::Target | Element::Actor)
+                );
                 let max = if slot_next { end } else { MAX_GAP.min(end) };
                 (0..=max).any(|skip| go(rest, tokens, end - skip, mention_at, state))
             }
+            Element::Actor => (0..end)
+                .rev()
+                .filter(|&s| mention_at(s) == Some(end))
+                .any(|start| go(rest, tokens, start, mention_at, state)),
             Element::Source | Element::Target => {
                 let start = (0..end).rev().find(|&s| mention_at(s) == Some(end));
                 let Some(start) = start else {
@@ -568,6 +578,13 @@ fn match_elements(
                 .into_iter()
                 .find_map(|end| match_elements(rest, tokens, end, limit, mention_at, state))
         }),
+        Element::Actor => {
+            let end = mention_at(at)?;
+            if end > limit {
+                return None;
+            }
+            match_elements(rest, tokens, end, limit, mention_at, state)
+        }
         Element::Target | Element::Source => {
             let end = mention_at(at)?;
             if end > limit {

@@ -62,6 +62,8 @@ pub struct ForeignExtras {
     /// The agent codes written before the country (TABARI's `[NGM~]`): a bare one is written
     /// `NGM`, not `~NGM`.
     pub prefix_agent_codes: std::collections::HashSet<String>,
+    /// TABARI's `<TIME>` phrases coded `[###]`: they discard a sentence under `SET: TIME SHIFT`.
+    pub time_discards: actors::Discards,
 }
 
 /// Adds a foreign dictionary set to `dicts`; returns the extras and every defect found.
@@ -76,6 +78,10 @@ pub fn load_foreign(
     for (name, text) in &files.verbs {
         let (file, d) = verbs::read_verbs(name, text, dialect);
         diags.extend(d);
+        extras
+            .time_discards
+            .sentence
+            .extend(file.time_discards.iter().cloned());
         diags.extend(verbs::add_to(
             &file,
             &mut dicts.verbs,

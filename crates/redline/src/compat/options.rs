@@ -4,15 +4,16 @@
 //! What is implemented: `SET: MINIMUM WORDS` (a record with fewer words is not coded; 8 by
 //! default, as in TABARI) and `DEFAULT: SOURCE [X] [PRIOR] TARGET [Y] [AFTER]` / `DEFAULT: OFF`
 //! (default actors, carried out by the coder through
-//! [`DefaultActors`](crate::coder::DefaultActors)), and `FORWARD:` (pronouns across the records
-//! of a story). Commands that only change TABARI's output,
+//! [`DefaultActors`](crate::coder::DefaultActors)), `FORWARD:` (pronouns across the records
+//! of a story), `SET: TIME SHIFT` (the `<TIME>` discards only) and `COMMA:` (comma-delimited clauses left out by length, through
+//! [`CommaClauses`](crate::coder::CommaClauses); on with TABARI's defaults unless `COMMA: OFF`). Commands that only change TABARI's output,
 //! menus or logs (`LABEL:`, `OUTPUT:`, `COMPLEX:`, the `USAGE` and `SKIP RECORDS` switches) are
-//! read and have no effect; so are those Redline does not carry out yet (`CODE BY`, `COMMA:`,
-//! `TIME SHIFT`, `CONVERT AGENT`, `YYYY`, `ALLCAPS`), which are kept in
+//! read and have no effect; so are those Redline does not carry out yet (`CODE BY SENTENCE`,
+//! `CODE ALL`, `CONVERT AGENT`, `YYYY`, `ALLCAPS`), which are kept in
 //! [`TabariOptions::unimplemented`] so a caller can say so. Anything else is an error.
 
 use crate::actors::ActorCode;
-use crate::coder::DefaultActors;
+use crate::coder::{CommaClauses, DefaultActors};
 use crate::diag::Diagnostic;
 
 /// TABARI's minimum number of words for a record to be coded.
@@ -31,6 +32,11 @@ pub struct TabariOptions {
     /// TABARI reads story and sentence numbers with is not interpreted: a story is a run of
     /// records whose ids differ only after the last `-`.
     pub forward: bool,
+    /// `SET: TIME SHIFT = TRUE`: the verb file's `<TIME>` phrases apply; of them Redline
+    /// carries out the discards (`[###]`), not the date shifts.
+    pub time_shift: bool,
+    /// `COMMA:` limits (TABARI's defaults unless changed; `COMMA: OFF` is `None`).
+    pub comma: Option<CommaClauses>,
     /// Options read but not carried out, as written (`SET: CODE ALL`), latest last; an option
     /// switched back off (`COMMA: OFF`) leaves the list.
     pub unimplemented: Vec<String>,
@@ -42,6 +48,8 @@ impl Default for TabariOptions {
             min_words: DEFAULT_MIN_WORDS,
             defaults: DefaultActors::default(),
             forward: false,
+            time_shift: false,
+            comma: Some(CommaClauses::default()),
             unimplemented: Vec::new(),
         }
     }
@@ -78,7 +86,8 @@ impl TabariOptions {
                             self.unimplemented.push(format!("SET: {name}"));
                         }
                     }
-                    "TIME SHIFT" | "CONVERT AGENT" | "YYYY" | "ALLCAPS" => {
+                    "TIME SHIFT" => self.time_shift = value == "TRUE",
+                    "CONVERT AGENT" | "YYYY" | "ALLCAPS" => {
                         let key = format!("SET: {name}");
                         self.unimplemented.retain(|o| !o.starts_with(&key));
                         if value == "TRUE" {
@@ -90,12 +99,7 @@ impl TabariOptions {
             }
             "DEFAULT" => self.defaults = read_default(rest)?,
             "FORWARD" => self.forward = !upper.split_whitespace().any(|w| w == "OFF"),
-            "COMMA" => {
-                self.unimplemented.retain(|o| !o.starts_with(&verb));
-                if !upper.split_whitespace().any(|w| w == "OFF") {
-                    self.unimplemented.push(format!("{verb}: {rest}"));
-                }
-            }
+            "COMMA" => self.comma = read_comma(&upper, self.comma)?,
             "LABEL" | "OUTPUT" | "COMPLEX" => {}
             _ => return Err(format!("unknown option '{verb}:'")),
         }
@@ -111,6 +115,38 @@ impl TabariOptions {
             .count();
         words < self.min_words
     }
+}
+
+/// `MIN = 4 MAX = 6 EMIN = 3 EMAX = 6 BMIN = 3 BMAX = 8` (any of them; the others keep their
+/// values, TABARI's defaults after `OFF`) or `OFF`.
+fn read_comma(rest: &str, current: Option<CommaClauses>) -> Result<Option<CommaClauses>, String> {
+    if rest.split_whitespace().any(|w| w == "OFF") {
+        return Ok(None);
+    }
+    let mut limits = current.unwrap_or_default();
+    let flat = rest.replace('=', " = ");
+    let words: Vec<&str> = flat.split_whitespace().collect();
+    let mut k = 0;
+    while k < words.len() {
+        let (Some(&"="), Some(value)) = (words.get(k + 1), words.get(k + 2)) else {
+            return Err(format!("cannot read 'COMMA: {rest}'"));
+        };
+        let value: usize = value
+            .parse()
+            .map_err(|_| format!("'{value}' is not a number of words"))?;
+        let slot = match words[k] {
+            "MIN" => &mut limits.min,
+            "MAX" => &mut limits.max,
+            "EMIN" => &mut limits.end_min,
+            "EMAX" => &mut limits.end_max,
+            "BMIN" => &mut limits.begin_min,
+            "BMAX" => &mut limits.begin_max,
+            other => return Err(format!("'{other}' is not a COMMA: setting")),
+        };
+        *slot = value;
+        k += 3;
+    }
+    Ok(Some(limits))
 }
 
 /// `SOURCE [X] PRIOR TARGET [Y] AFTER`, any part left out, or `OFF`.
@@ -184,14 +220,25 @@ mod tests {
         o.apply("DEFAULT: OFF").unwrap();
         assert_eq!(o.defaults, DefaultActors::default());
         o.apply("SET: CODE ALL").unwrap();
-        o.apply("COMMA: MIN = 4 MAX = 6").unwrap();
+        assert_eq!(o.comma, Some(CommaClauses::default()));
+        o.apply("COMMA: MIN = 4 MAX = 6 BMIN = 3 BMAX = 8}")
+            .unwrap_err();
+        o.apply("COMMA: MIN = 4 MAX = 6 BMIN = 3 BMAX = 8").unwrap();
+        let comma = o.comma.unwrap();
+        assert_eq!(
+            (comma.min, comma.max, comma.end_max, comma.begin_max),
+            (4, 6, 10, 8)
+        );
         o.apply("FORWARD: ^^*****NNN*SSS").unwrap();
         assert!(o.forward);
-        assert_eq!(o.unimplemented, ["SET: CODE ALL", "COMMA: MIN = 4 MAX = 6"]);
+        assert_eq!(o.unimplemented, ["SET: CODE ALL"]);
         o.apply("SET: CODE BY CLAUSE").unwrap();
         o.apply("COMMA: OFF").unwrap();
+        assert_eq!(o.comma, None);
         o.apply("FORWARD: ^^*****NNN*SSS OFF").unwrap();
         assert!(o.unimplemented.is_empty() && !o.forward);
+        o.apply("SET: TIME SHIFT = TRUE").unwrap();
+        assert!(o.time_shift);
         assert!(o.apply("DEFAULT: SOURCE").is_err());
     }
 }

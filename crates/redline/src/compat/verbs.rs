@@ -89,6 +89,9 @@ pub struct VerbFile {
     /// The first comment-only line after the first pattern: PETRARCH-2 stops reading the file
     /// there, so nothing after it exists for PETRARCH-2.
     pub petrarch_stops_at: Option<u32>,
+    /// TABARI's `<TIME>` phrases coded `[###]` (lower-case words): under `SET: TIME SHIFT` they
+    /// discard the sentence. The section's date shifts are not used.
+    pub time_discards: Vec<Vec<String>>,
 }
 
 /// The code inside the last `[...]` of a line, and the line without it.
@@ -118,6 +121,18 @@ pub fn read_verbs(file: &str, text: &str, dialect: Dialect) -> (VerbFile, Vec<Di
         if let Some(end) = in_skipped_section {
             if line.eq_ignore_ascii_case(end) {
                 in_skipped_section = None;
+            } else if end == "</TIME>"
+                && let (phrase, Some(code)) = split_code(&line)
+                && code == crate::cameo::DISCARD_CODE
+                && !phrase.starts_with('-')
+            {
+                out.time_discards.push(
+                    phrase
+                        .split(|c: char| c == '_' || c.is_whitespace())
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_lowercase)
+                        .collect(),
+                );
             }
             continue;
         }
@@ -322,12 +337,16 @@ fn parse_verb_word(s: &str, line: u32) -> Option<BlockVerb> {
 
 /// The first code of `[a:b]`, checked: `None` for `---` (codes nothing); an error message when
 /// it is not a code at all.
-fn check_code(code: &str) -> Result<Option<String>, String> {
+/// TABARI's `+++` (complex) is a code in TABARI files only: PETRARCH-2 reads no such code.
+fn check_code(code: &str, dialect: Dialect) -> Result<Option<String>, String> {
     let first = code.split(':').next().unwrap_or("").trim();
     if first.is_empty() || first.chars().all(|c| c == '-') {
         return Ok(None);
     }
-    if first == crate::cameo::DISCARD_CODE {
+    if first == crate::cameo::COMPLEX_CODE && dialect != Dialect::Tabari {
+        return Err(format!("'{code}' is not an event code"));
+    }
+    if crate::cameo::is_uncoded_marker(first) {
         return Ok(Some(first.to_string()));
     }
     if CameoCode::parse_foreign(first).is_none() {
@@ -485,6 +504,12 @@ fn pattern_atoms(
                 }
                 "+" => Element::Target,
                 "$" | "%" => Element::Source,
+                // TABARI: skip to and over the next actor ("AT ^ +": "at the Gondor of the
+                // Prince of Dol Amroth" has the target Dol Amroth).
+                "^" if dialect == Dialect::Tabari => {
+                    atoms.push((Element::Gap, gap_before));
+                    Element::Actor
+                }
                 "^" => {
                     // A skipped phrase: at least one token of any kind (every word begins with
                     // the empty stem), then a gap.
@@ -598,7 +623,7 @@ pub fn add_to(
         synsets.insert(s.name.clone(), s);
     }
     let not_cameo = |code: &str, line: u32, diags: &mut Vec<Diagnostic>| {
-        if !table.contains(code) && code != crate::cameo::DISCARD_CODE {
+        if !table.contains(code) && !crate::cameo::is_uncoded_marker(code) {
             diags.push(Diagnostic::warning(
                 file,
                 line,
@@ -629,7 +654,7 @@ pub fn add_to(
     }
     let mut heads_seen: HashMap<String, u32> = HashMap::new();
     for block in &read.blocks {
-        let block_code = match check_code(&block.code) {
+        let block_code = match check_code(&block.code, dialect) {
             Ok(c) => c,
             Err(e) => {
                 diags.push(Diagnostic::error(file, block.line, e));
@@ -652,7 +677,7 @@ pub fn add_to(
                     format!("duplicate verb '{key}' (first on line {first})"),
                 ));
             }
-            let code = match verb.code.as_deref().map(check_code) {
+            let code = match verb.code.as_deref().map(|c| check_code(c, dialect)) {
                 Some(Ok(c)) => c,
                 Some(Err(e)) => {
                     diags.push(Diagnostic::error(file, verb.line, e));
@@ -702,7 +727,7 @@ pub fn add_to(
                 continue;
             }
             seen_patterns.insert(normalised, (p.line, p.code.clone()));
-            let code = match check_code(&p.code) {
+            let code = match check_code(&p.code, dialect) {
                 Ok(Some(c)) => c,
                 Ok(None) => {
                     diags.push(Diagnostic::warning(
@@ -925,6 +950,12 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(in_pattern.before, [Element::Word(vec!["in".into()])]);
         let lines: Vec<u32> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [4, 5, 8]); // WEIS codes not in CAMEO, kept
+        let (file, _) = read_verbs(
+            "v.txt",
+            "<TIME>\nKAN_WA_MA_KAN [###]\nLAST_WEEK [-7]\n</TIME>\n",
+            Dialect::Tabari,
+        );
+        assert_eq!(file.time_discards, [["kan", "wa", "ma", "kan"]]);
     }
 
     #[test]
@@ -951,6 +982,47 @@ SPEED {SPEEDING SPEEDS SPED }
         assert_eq!(code_of("give yum yennyener").as_deref(), Some("903"));
         // "dollars" is in the synset and in a pattern of its own: the literal wins.
         assert_eq!(code_of("give dollars").as_deref(), Some("071"));
+    }
+
+    #[test]
+    fn the_complex_code_is_tabari_only() {
+        let text = "RESTOR_ [064]\n- * FXLL DIPLOMATIC  [+++]\n";
+        let (dict, diags) = load(text, Dialect::Tabari);
+        assert!(
+            dict.patterns().iter().any(|p| p.code.as_str() == "+++"),
+            "{diags:?}"
+        );
+        let text = "--- RESTORE [064] ---\nRESTORE\n- * FXLL DIPLOMATIC  [+++]\n";
+        let (dict, diags) = load(text, Dialect::Petrarch);
+        assert!(!dict.patterns().iter().any(|p| p.code.as_str() == "+++"));
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("not an event code"))
+        );
+    }
+
+    #[test]
+    fn tabari_caret_skips_over_an_actor() {
+        use crate::text::{Lemmatizer, make_token, token_spans};
+        let (dict, _) = load("WARN_ [160]\n- * AT ^ +  [162]\n", Dialect::Tabari);
+        let text = "warn at the gondor of the prince";
+        let lem = Lemmatizer::default();
+        let tokens: Vec<_> = token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect();
+        // Actors: "gondor" (token 3) and "prince" (token 6).
+        let mention_at = |k: usize| match k {
+            3 => Some(4),
+            6 => Some(7),
+            _ => None,
+        };
+        let m = dict
+            .best_match(&tokens, 0, tokens.len(), &mention_at)
+            .unwrap();
+        assert_eq!(dict.pattern(m.pattern).code.as_str(), "162");
+        assert_eq!(m.target_token, Some(6));
     }
 
     #[test]

@@ -690,7 +690,7 @@ fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
         .status
         .success()
     );
-    let idle = started.elapsed().as_millis() as u64;
+    let mut idle = started.elapsed().as_millis() as u64;
     let step = full.saturating_sub(idle).max(150) / 150;
     let db = dir.join("killed.db");
     let mut killed_mid_run = 0;
@@ -698,8 +698,9 @@ fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
     let reference_per_doc = mentions_per_doc(&reference);
     let mut step = step;
     let mut attempts = 0;
-    // Twenty kills that land while a run is working. A run that finishes first (a loaded
-    // machine) does not count; it halves the delay, and a complete store starts afresh.
+    // Twenty kills that land while a run is working. A run that finishes first does not count;
+    // it halves the step and brings the base delay before its own finish (the load may have
+    // dropped since `idle` was measured), and a complete store starts afresh.
     let in_between = |stored: &[i64]| stored.iter().any(|&n| n > 0 && n < n_docs as i64);
     while killed_mid_run < 20 || !in_between(&stored_between) {
         attempts += 1;
@@ -714,11 +715,26 @@ fn ingest_killed_twenty_times_then_rerun_stores_every_document_once() {
             .spawn()
             .unwrap();
         let at = idle + (1 + attempts % 3) * step;
-        std::thread::sleep(std::time::Duration::from_millis(at));
-        if child.try_wait().unwrap().is_none() {
-            killed_mid_run += 1;
-        } else {
-            step = (step / 2).max(1);
+        // Watch the child until the kill is due, to learn how long a run took when it finished
+        // first.
+        let spawned = std::time::Instant::now();
+        let due = spawned + std::time::Duration::from_millis(at);
+        let mut finished_after = None;
+        while std::time::Instant::now() < due {
+            if child.try_wait().unwrap().is_some() {
+                finished_after = Some(spawned.elapsed().as_millis() as u64);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        match finished_after {
+            None => killed_mid_run += 1,
+            // The machine got faster than when `idle` was measured (load dropped), or little
+            // was left to store: kill earlier next time.
+            Some(took) => {
+                step = (step / 2).max(1);
+                idle = idle.min(took * 2 / 3);
+            }
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

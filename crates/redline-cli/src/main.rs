@@ -28,6 +28,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use redline::coder::SentenceTrace;
 use redline::{Coder, Config, Dictionaries, Doc, Event, GoldsteinScale, Severity};
 
+/// mimalloc instead of glibc malloc: the dictionaries, the coder and the server allocate many small
+/// strings and nodes (see the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "redline",

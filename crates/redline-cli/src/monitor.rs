@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
 use redline_store::Store;
-use redline_store::report::{Period, Report, ReportQuery, Tally};
+use redline_store::report::{Period, Report, ReportQuery, Tally, dyad_name, report_json};
 use serde_json::json;
 
 /// Output formats of `report` and `alerts`.
@@ -125,10 +125,6 @@ pub fn report(args: &ReportArgs, out: &mut impl Write) -> Result<()> {
         OutFormat::Csv => write_report_csv(&r, out)?,
     }
     Ok(())
-}
-
-fn dyad_name(d: &(String, String)) -> String {
-    format!("{}-{}", d.0, d.1)
 }
 
 fn tally_cells(t: &Tally) -> Vec<String> {
@@ -270,43 +266,6 @@ fn write_report_table(r: &Report, baseline: u32, out: &mut impl Write) -> Result
     Ok(())
 }
 
-fn tally_json(t: &Tally) -> serde_json::Value {
-    json!({
-        "events": t.total(),
-        "verbal_cooperation": t.by_quad[0],
-        "material_cooperation": t.by_quad[1],
-        "verbal_conflict": t.by_quad[2],
-        "material_conflict": t.by_quad[3],
-        "goldstein_sum": (t.goldstein_sum * 100.0).round() / 100.0,
-        "goldstein_mean": (t.goldstein_mean() * 1000.0).round() / 1000.0,
-        "balance": (t.balance() * 1000.0).round() / 1000.0,
-        "tone_mean": (t.tone_mean() * 1000.0).round() / 1000.0,
-    })
-}
-
-/// The JSON form of a report (documented in docs/monitor.md).
-pub fn report_json(r: &Report) -> serde_json::Value {
-    json!({
-        "from": r.from.map(|d| d.to_string()),
-        "to": r.to.map(|d| d.to_string()),
-        "by": r.by.name(),
-        "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
-        "series": r.series.iter().map(|(d, periods)| json!({
-            "dyad": dyad_name(d),
-            "periods": periods.iter().map(|(p, t)| json!({"period": r.by.label(*p), "totals": tally_json(t)})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "recent_from": r.recent_from.map(|d| d.to_string()),
-        "changes": r.changes.iter().map(|c| json!({
-            "dyad": dyad_name(&c.dyad),
-            "recent": tally_json(&c.recent),
-            "baseline": tally_json(&c.baseline),
-            "baseline_per_period": (c.baseline_per_period * 100.0).round() / 100.0,
-            "goldstein_shift": (c.goldstein_shift * 1000.0).round() / 1000.0,
-            "score": (c.score * 1000.0).round() / 1000.0,
-        })).collect::<Vec<_>>(),
-    })
-}
-
 fn write_report_csv(r: &Report, out: &mut impl Write) -> Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
@@ -356,21 +315,28 @@ pub struct StoreBenchArgs {
     pub db: PathBuf,
 }
 
-/// `redline bench store`: builds (or reuses) a store of synthetic events, then times reports.
-pub fn bench_store(args: &StoreBenchArgs, out: &mut impl Write) -> Result<()> {
-    let mut store = Store::open(&args.db)
-        .with_context(|| format!("cannot open store {}", args.db.display()))?;
+/// Opens the benchmark store at `db`, topping it up with synthetic events until it holds at least
+/// `events` (a store built by an earlier run is reused), and says so on stderr.
+pub fn open_synthetic_store(db: &Path, events: usize) -> Result<Store> {
+    let mut store =
+        Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
     let have = store.counts()?.events as usize;
-    if have < args.events {
+    if have < events {
         let start = Instant::now();
         eprintln!(
             "adding {} synthetic events to {}",
-            args.events - have,
-            args.db.display()
+            events - have,
+            db.display()
         );
-        store.add_synthetic_events(args.events - have, have as u64 + 1)?;
+        store.add_synthetic_events(events - have, have as u64 + 1)?;
         eprintln!("built in {:.1} s", start.elapsed().as_secs_f64());
     }
+    Ok(store)
+}
+
+/// `redline bench store`: builds (or reuses) a store of synthetic events, then times reports.
+pub fn bench_store(args: &StoreBenchArgs, out: &mut impl Write) -> Result<()> {
+    let store = open_synthetic_store(&args.db, args.events)?;
     let total = store.counts()?.events;
     let queries: [(&str, ReportQuery); 4] = [
         ("all dyads, by month", ReportQuery::default()),

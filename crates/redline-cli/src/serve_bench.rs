@@ -12,7 +12,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use redline_store::Store;
 
 /// Arguments of `redline bench serve`.
 #[derive(clap::Args)]
@@ -129,19 +128,7 @@ pub fn run(args: &ServeBenchArgs, out: &mut impl Write) -> Result<()> {
     if args.clients == 0 || args.clients > 1000 {
         bail!("--clients must be from 1 to 1000");
     }
-    let mut store = Store::open(&args.db)
-        .with_context(|| format!("cannot open store {}", args.db.display()))?;
-    let have = store.counts()?.events as usize;
-    if have < args.events {
-        let start = Instant::now();
-        eprintln!(
-            "adding {} synthetic events to {}",
-            args.events - have,
-            args.db.display()
-        );
-        store.add_synthetic_events(args.events - have, have as u64 + 1)?;
-        eprintln!("built in {:.1} s", start.elapsed().as_secs_f64());
-    }
+    let store = crate::monitor::open_synthetic_store(&args.db, args.events)?;
     let total_events = store.counts()?.events;
     drop(store);
 

@@ -1,70 +1,15 @@
 //! The JSON forms of the store's rows, as the API answers them (documented in
-//! `assets/openapi.json`). The report's form is the CLI's `report --format json`
-//! (docs/monitor.md); it is written again here because the CLI and the server are separate
-//! edges of the store and neither should depend on the other.
+//! `assets/openapi.json`). The report's and the blocs' forms are the store's
+//! (`redline_store::report::report_json`, `redline_store::blocs::blocs_json`), shared with the
+//! CLI's `--format json` (docs/monitor.md).
 
-use chrono::NaiveDate;
 use redline_store::alerts::Alert;
 use redline_store::export::EventRow;
 use redline_store::query::{DocumentDetail, MentionDetail};
-use redline_store::report::{Period, Report, Tally};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
-}
-
-/// `PRK-RUS`.
-pub fn dyad_name(d: &(String, String)) -> String {
-    format!("{}-{}", d.0, d.1)
-}
-
-/// Counts by quad class, Goldstein sum and mean, balance.
-pub fn tally_json(t: &Tally) -> Value {
-    json!({
-        "events": t.total(),
-        "verbal_cooperation": t.by_quad[0],
-        "material_cooperation": t.by_quad[1],
-        "verbal_conflict": t.by_quad[2],
-        "material_conflict": t.by_quad[3],
-        "goldstein_sum": round(t.goldstein_sum, 2),
-        "goldstein_mean": round(t.goldstein_mean(), 3),
-        "balance": round(t.balance(), 3),
-    })
-}
-
-/// The report, as `redline report --format json` prints it.
-pub fn report_json(r: &Report) -> Value {
-    json!({
-        "from": r.from.map(|d| d.to_string()),
-        "to": r.to.map(|d| d.to_string()),
-        "by": r.by.name(),
-        "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
-        "series": r.series.iter().map(|(d, periods)| json!({
-            "dyad": dyad_name(d),
-            "periods": periods_json(r.by, periods),
-        })).collect::<Vec<_>>(),
-        "recent_from": r.recent_from.map(|d| d.to_string()),
-        "changes": r.changes.iter().map(|c| json!({
-            "dyad": dyad_name(&c.dyad),
-            "recent": tally_json(&c.recent),
-            "baseline": tally_json(&c.baseline),
-            "baseline_per_period": round(c.baseline_per_period, 2),
-            "goldstein_shift": round(c.goldstein_shift, 3),
-            "score": round(c.score, 3),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// A series' periods.
-pub fn periods_json(by: Period, periods: &[(NaiveDate, Tally)]) -> Vec<Value> {
-    periods
-        .iter()
-        .map(|(p, t)| json!({"period": by.label(*p), "start": p.to_string(), "totals": tally_json(t)}))
-        .collect()
-}
+pub use redline_store::report::{dyad_name, periods_json, report_json, tally_json};
 
 /// A merged event with its first report, as the API answers it. Serialised straight from the
 /// row, without building a `Value` tree (the events endpoint's hot path); the keys are in

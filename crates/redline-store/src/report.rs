@@ -422,6 +422,66 @@ pub fn report(store: &Store, q: &ReportQuery) -> Result<Report, StoreError> {
     })
 }
 
+/// `PRK-RUS`.
+pub fn dyad_name(d: &(String, String)) -> String {
+    format!("{}-{}", d.0, d.1)
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// A tally as JSON: counts by quad class, Goldstein sum and mean, balance, mean tone.
+pub fn tally_json(t: &Tally) -> serde_json::Value {
+    serde_json::json!({
+        "events": t.total(),
+        "verbal_cooperation": t.by_quad[0],
+        "material_cooperation": t.by_quad[1],
+        "verbal_conflict": t.by_quad[2],
+        "material_conflict": t.by_quad[3],
+        "goldstein_sum": round(t.goldstein_sum, 2),
+        "goldstein_mean": round(t.goldstein_mean(), 3),
+        "balance": round(t.balance(), 3),
+        "tone_mean": round(t.tone_mean(), 3),
+    })
+}
+
+/// A series' periods as JSON: label, first day and tally.
+pub fn periods_json(by: Period, periods: &[(NaiveDate, Tally)]) -> Vec<serde_json::Value> {
+    periods
+        .iter()
+        .map(|(p, t)| {
+            serde_json::json!({"period": by.label(*p), "start": p.to_string(), "totals": tally_json(t)})
+        })
+        .collect()
+}
+
+/// The report as JSON: the form of `redline report --format json` and `GET /api/report`
+/// (documented in docs/monitor.md).
+pub fn report_json(r: &Report) -> serde_json::Value {
+    use serde_json::json;
+    json!({
+        "from": r.from.map(|d| d.to_string()),
+        "to": r.to.map(|d| d.to_string()),
+        "by": r.by.name(),
+        "dyads": r.dyads.iter().map(|(d, t)| json!({"dyad": dyad_name(d), "totals": tally_json(t)})).collect::<Vec<_>>(),
+        "series": r.series.iter().map(|(d, periods)| json!({
+            "dyad": dyad_name(d),
+            "periods": periods_json(r.by, periods),
+        })).collect::<Vec<_>>(),
+        "recent_from": r.recent_from.map(|d| d.to_string()),
+        "changes": r.changes.iter().map(|c| json!({
+            "dyad": dyad_name(&c.dyad),
+            "recent": tally_json(&c.recent),
+            "baseline": tally_json(&c.baseline),
+            "baseline_per_period": round(c.baseline_per_period, 2),
+            "goldstein_shift": round(c.goldstein_shift, 3),
+            "score": round(c.score, 3),
+        })).collect::<Vec<_>>(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

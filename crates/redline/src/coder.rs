@@ -1353,14 +1353,7 @@ impl Coder {
                     if !subject.is_empty() {
                         for s in subject {
                             let m = &mentions[s];
-                            added.push(Mention {
-                                first_token: i,
-                                end_token: i + 1,
-                                span: tokens[i].span,
-                                code: m.code.clone(),
-                                kind: MentionKind::Reference,
-                                entries: m.entries.clone(),
-                            });
+                            added.push(pronoun_reference(tokens, i, m, m.code.clone()));
                         }
                         continue;
                     }
@@ -1377,14 +1370,7 @@ impl Coder {
             {
                 for s in group_right(tokens, mentions, k) {
                     let m = &mentions[s];
-                    added.push(Mention {
-                        first_token: i,
-                        end_token: i + 1,
-                        span: tokens[i].span,
-                        code: m.code.clone(),
-                        kind: MentionKind::Reference,
-                        entries: m.entries.clone(),
-                    });
+                    added.push(pronoun_reference(tokens, i, m, m.code.clone()));
                 }
                 continue;
             }
@@ -1395,18 +1381,15 @@ impl Coder {
                     .filter(|m| m.kind != MentionKind::Reference)
                     .min_by_key(|m| m.first_token);
                 if let Some(m) = first {
-                    added.push(Mention {
-                        first_token: i,
-                        end_token: i + 1,
-                        span: tokens[i].span,
-                        code: m
-                            .code
+                    added.push(pronoun_reference(
+                        tokens,
+                        i,
+                        m,
+                        m.code
                             .country()
                             .and_then(ActorCode::parse)
                             .unwrap_or_else(|| m.code.clone()),
-                        kind: MentionKind::Reference,
-                        entries: m.entries.clone(),
-                    });
+                    ));
                     continue;
                 }
             }
@@ -1435,14 +1418,7 @@ impl Coder {
                 }
                 if codes.len() == 1 {
                     let m = codes[0];
-                    added.push(Mention {
-                        first_token: i,
-                        end_token: i + 1,
-                        span: tokens[i].span,
-                        code: m.code.clone(),
-                        kind: MentionKind::Reference,
-                        entries: m.entries.clone(),
-                    });
+                    added.push(pronoun_reference(tokens, i, m, m.code.clone()));
                 }
             }
         }
@@ -2105,6 +2081,18 @@ fn group_left(tokens: &[Token], mentions: &[Mention], k: usize) -> Vec<usize> {
     group.sort_unstable();
     group.dedup();
     group
+}
+
+/// A reference in one word (a pronoun, token `i`) to the actor of `m`, coded `code`.
+fn pronoun_reference(tokens: &[Token], i: usize, m: &Mention, code: ActorCode) -> Mention {
+    Mention {
+        first_token: i,
+        end_token: i + 1,
+        span: tokens[i].span,
+        code,
+        kind: MentionKind::Reference,
+        entries: m.entries.clone(),
+    }
 }
 
 /// The compound group that starts with mention `k`.

@@ -107,15 +107,13 @@ impl IngestDoc {
         source: &str,
         content_hash: String,
     ) -> IngestDoc {
-        let events = coder.code(&doc);
-        let tone = match events.first() {
-            Some(e) => e.document_tone,
-            None => coder.document_tone(&doc),
-        };
+        // One pass gives the events, the sentences and the tone.
+        let coded = coder.code_document(&doc);
+        let events = coded.events;
         IngestDoc {
-            tone,
+            tone: coded.tone,
             content_hash,
-            sentences: coder.sentences(&doc),
+            sentences: coded.sentences,
             provenance: events.iter().map(provenance_json).collect(),
             signature: fingerprint::minhash(&doc.text[doc.body.range()]),
             events,

@@ -487,6 +487,18 @@ struct SentenceFacts {
     paragraph: usize,
 }
 
+/// A coded document: its events, the sentence spans of its body and its tone (the same tone
+/// every event's `document_tone` carries; all zero with `skip_places_and_tone`).
+#[derive(Debug, Clone)]
+pub struct CodedDocument {
+    /// The events, as [`Coder::code`] gives them.
+    pub events: Vec<Event>,
+    /// The body's sentences, as [`Coder::sentences`] gives them.
+    pub sentences: Vec<Span>,
+    /// The document's tone, as [`Coder::document_tone`] gives it.
+    pub tone: Tone,
+}
+
 /// What `--explain` shows for one sentence.
 #[derive(Debug, Clone, Default)]
 pub struct SentenceTrace {
@@ -779,13 +791,19 @@ impl Coder {
 
     /// The events of a document.
     pub fn code(&self, doc: &Doc) -> Vec<Event> {
+        self.run(doc, None).events
+    }
+
+    /// The events of a document with the sentences and tone found on the way, for callers that
+    /// store them too (ingest): splitting and scoring the document again would repeat the work.
+    pub fn code_document(&self, doc: &Doc) -> CodedDocument {
         self.run(doc, None)
     }
 
     /// The events of a document, and a trace of every sentence.
     pub fn code_explained(&self, doc: &Doc) -> (Vec<Event>, Vec<SentenceTrace>) {
         let mut traces = Vec::new();
-        let events = self.run(doc, Some(&mut traces));
+        let events = self.run(doc, Some(&mut traces)).events;
         (events, traces)
     }
 
@@ -816,7 +834,7 @@ impl Coder {
             .collect()
     }
 
-    fn run(&self, doc: &Doc, mut traces: Option<&mut Vec<SentenceTrace>>) -> Vec<Event> {
+    fn run(&self, doc: &Doc, mut traces: Option<&mut Vec<SentenceTrace>>) -> CodedDocument {
         let mut state = DocState::default();
         if let Some(title) = &doc.title {
             let toks = self.tokens(title, Span::new(0, title.len()));
@@ -834,7 +852,8 @@ impl Coder {
         let mut facts: Vec<SentenceFacts> = Vec::new();
         let mut paragraph = 0;
         let mut previous_end = doc.body.start;
-        for (index, sentence) in self.sentences(doc).into_iter().enumerate() {
+        let sentences = self.sentences(doc);
+        for (index, &sentence) in sentences.iter().enumerate() {
             let gap = &doc.text[previous_end..sentence.start];
             if index > 0 && gap.matches('\n').count() >= 2 {
                 paragraph += 1;
@@ -877,7 +896,11 @@ impl Coder {
                 e.location = self.locate(e, &facts, &doc_countries);
             }
         }
-        events
+        CodedDocument {
+            events,
+            sentences,
+            tone: document_tone,
+        }
     }
 
     /// The place an event happened: a place named in its sentence (the nearest after the head,

@@ -193,6 +193,13 @@ fn document_tone_matches_the_events_and_covers_documents_without_events() {
     assert!(coder.code(&quiet).is_empty());
     let tone = coder.document_tone(&quiet);
     assert!(tone.words > 0 && tone.tone < 0.0, "{tone:?}");
+    // One pass (ingest's) gives what the separate calls give.
+    for d in [&doc, &quiet] {
+        let coded = coder.code_document(d);
+        assert_eq!(coded.events, coder.code(d));
+        assert_eq!(coded.sentences, coder.sentences(d));
+        assert_eq!(coded.tone, coder.document_tone(d));
+    }
 }
 
 #[test]

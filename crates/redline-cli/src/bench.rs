@@ -26,6 +26,9 @@ pub struct BenchArgs {
     /// Instead of coding, measure loading this PETRARCH dictionary folder (time and memory).
     #[arg(long)]
     load_petrarch: Option<PathBuf>,
+    /// Also code with the parser in the loop (`redline code --syntax`) and report that rate.
+    #[arg(long)]
+    syntax: bool,
 }
 
 /// The treebank files whose `# text` sentences make the corpus (also `redline syntax bench`'s).
@@ -106,7 +109,7 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
         bare.code(doc);
     }
     let bare_secs = start.elapsed().as_secs_f64();
-    let coder = Coder::new(dicts, Config::default());
+    let coder = Coder::new(dicts.clone(), Config::default());
     let n_sentences: usize = docs.iter().map(|d| coder.sentences(d).len()).sum();
     let start = Instant::now();
     let mut n_events = 0;
@@ -115,12 +118,34 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
     }
     let secs = start.elapsed().as_secs_f64();
     let rate = n_sentences as f64 / secs;
+    // With the parser in the loop: it parses a sentence only when a head's shallow search
+    // finds no source or target and the sentence has a mention the parse could supply.
+    let with_syntax = if args.syntax {
+        let model =
+            redline::syntax::SyntaxModel::embedded().context("the embedded syntax model")?;
+        let parsing = Coder::new(
+            dicts,
+            Config {
+                syntax: Some(Arc::new(model)),
+                ..Config::default()
+            },
+        );
+        let start = Instant::now();
+        let mut events = 0;
+        for doc in &docs {
+            events += parsing.code(doc).len();
+        }
+        Some((n_sentences as f64 / start.elapsed().as_secs_f64(), events))
+    } else {
+        None
+    };
     if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({"sentences": n_sentences, "distinct_input_sentences": distinct, "documents": docs.len(), "events": n_events, "seconds": secs, "sentences_per_second": rate, "dictionary_load_ms": load_ms, "threads": 1, "sentences_per_second_without_places_and_tone": n_sentences as f64 / bare_secs, "places_and_tone_cost_percent": 100.0 * (secs - bare_secs) / secs, "gazetteer_load_ms": gazetteer_ms})
-        )?;
+        let mut json = serde_json::json!({"sentences": n_sentences, "distinct_input_sentences": distinct, "documents": docs.len(), "events": n_events, "seconds": secs, "sentences_per_second": rate, "dictionary_load_ms": load_ms, "threads": 1, "sentences_per_second_without_places_and_tone": n_sentences as f64 / bare_secs, "places_and_tone_cost_percent": 100.0 * (secs - bare_secs) / secs, "gazetteer_load_ms": gazetteer_ms});
+        if let Some((syntax_rate, syntax_events)) = with_syntax {
+            json["sentences_per_second_with_syntax"] = syntax_rate.into();
+            json["events_with_syntax"] = syntax_events.into();
+        }
+        writeln!(out, "{json}")?;
     } else {
         writeln!(
             out,
@@ -143,6 +168,12 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
             out,
             "dictionary load: {load_ms:.1} ms (median of 5); gazetteer, parsed on first use: {gazetteer_ms:.1} ms"
         )?;
+        if let Some((syntax_rate, syntax_events)) = with_syntax {
+            writeln!(
+                out,
+                "with the parser in the loop (--syntax): {syntax_rate:.0} sentences/s, {syntax_events} events"
+            )?;
+        }
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! right of the head in its clause is the target; cue words give the modality. Coding never
 //! fails: a sentence with no match has no event, and `--explain` says why.
 
+use std::cell::OnceCell;
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
@@ -1006,17 +1007,12 @@ impl Coder {
         if tokens.is_empty() {
             return (Vec::new(), ToneCounter::default());
         }
-        let tree: Option<Vec<Dependency>> = self.config.syntax.as_ref().map(|model| {
-            let forms: Vec<&str> = tokens.iter().map(|t| &text[t.span.range()]).collect();
-            model
-                .analyse(&forms)
-                .into_iter()
-                .map(|a| Dependency {
-                    head: a.head.checked_sub(1),
-                    relation: a.deprel.to_string(),
-                })
-                .collect()
-        });
+        let tree = LazyTree {
+            model: self.config.syntax.as_deref(),
+            text,
+            tokens: &tokens,
+            parse: OnceCell::new(),
+        };
         let mut mentions =
             self.dicts
                 .actors
@@ -1182,7 +1178,7 @@ impl Coder {
                             &mentions,
                             &dates,
                             &m,
-                            tree.as_deref(),
+                            &tree,
                             &mut sentence_events,
                         )
                     }
@@ -1464,7 +1460,7 @@ impl Coder {
         mentions: &[Mention],
         dates: &[DateMention],
         m: &PatternMatch,
-        tree: Option<&[Dependency]>,
+        tree: &LazyTree,
         out: &mut Vec<Event>,
     ) -> String {
         let pattern = self.dicts.verbs.pattern(m.pattern);
@@ -1565,7 +1561,8 @@ impl Coder {
         }
         if subject.is_empty()
             && !passive
-            && let Some(tree) = tree
+            && !mentions.is_empty()
+            && let Some(tree) = tree.get()
             && let Some(k) = dependency_subject(tree, head)
             && let Some(mention) = mention_for(tree, mentions, k)
         {
@@ -1576,7 +1573,7 @@ impl Coder {
                 .find(|&k| tokens[k].norm == "by")
                 .and_then(|k| mention_after_by(tokens, mentions, k))
                 .or_else(|| {
-                    let tree = tree?;
+                    let tree = tree.get()?;
                     let agent = (0..tree.len())
                         .find(|&k| tree[k].head == Some(head) && tree[k].relation == "obl:agent")?;
                     mention_for(tree, mentions, agent)
@@ -1725,7 +1722,8 @@ impl Coder {
         }
         if targets.is_empty()
             && !passive
-            && let Some(tree) = tree
+            && mentions.len() > sources.len()
+            && let Some(tree) = tree.get()
         {
             let object = (0..tree.len())
                 .filter(|&k| {
@@ -1943,6 +1941,39 @@ struct Dependency {
     head: Option<usize>,
     /// The UD relation to it.
     relation: String,
+}
+
+/// The parse of a sentence, made the first time a head asks for it: the shallow searches find
+/// most sources and targets themselves, so most sentences are never parsed (which keeps coding
+/// with `Config::syntax` fast).
+struct LazyTree<'a> {
+    model: Option<&'a crate::syntax::SyntaxModel>,
+    text: &'a str,
+    tokens: &'a [Token],
+    parse: OnceCell<Vec<Dependency>>,
+}
+
+impl LazyTree<'_> {
+    /// The tree, if the coder has a syntax model.
+    fn get(&self) -> Option<&[Dependency]> {
+        let model = self.model?;
+        let tree = self.parse.get_or_init(|| {
+            let forms: Vec<&str> = self
+                .tokens
+                .iter()
+                .map(|t| &self.text[t.span.range()])
+                .collect();
+            model
+                .analyse(&forms)
+                .into_iter()
+                .map(|a| Dependency {
+                    head: a.head.checked_sub(1),
+                    relation: a.deprel.to_string(),
+                })
+                .collect()
+        });
+        Some(tree)
+    }
 }
 
 /// The nominal subject of `head` in the tree, following `conj` and `xcomp` up to the verb that

@@ -70,6 +70,24 @@ pub struct LemmaModel {
     lexicon: Lemmatizer,
 }
 
+/// Whether `form` is a number with thousands separators: `1,250,000`, `4,223.5`.
+fn is_grouped_number(form: &str) -> bool {
+    let integer = form.split_once('.').map_or(form, |(i, f)| {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            ""
+        } else {
+            i
+        }
+    });
+    let mut groups = integer.split(',');
+    let first = groups.next().unwrap_or("");
+    let mut rest = groups.peekable();
+    rest.peek().is_some()
+        && (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && rest.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl LemmaModel {
     /// The lemma of `form` tagged `xpos`.
     pub fn lemma(&self, form: &str, xpos: &str) -> String {
@@ -86,6 +104,10 @@ impl LemmaModel {
     fn lemma_without_exceptions(&self, form: &str, xpos: &str) -> String {
         if let Some(lemma) = self.form_lemmas.get(form) {
             return lemma.clone();
+        }
+        // EWT writes numbers without their thousands separators (108 of 108 in training).
+        if xpos == "CD" && is_grouped_number(form) {
+            return form.replace(',', "");
         }
         if matches!(xpos, "VBD" | "VBN" | "VBG" | "VBZ" | "NNS") {
             let (verb, noun) = self.lexicon.lemmas(&form.to_lowercase());
@@ -117,7 +139,11 @@ impl LemmaModel {
     }
 
     fn cased<'a>(&self, form: &'a str, lower: &'a str, xpos: &str) -> &'a str {
-        if self.case_keeping_tags.iter().any(|t| t == xpos) {
+        // Codes with digits (`EB3326`, `01-Feb-02`) keep their capitals whatever their tag:
+        // 89 of the 125 such training forms do, 36 are lower-cased.
+        if self.case_keeping_tags.iter().any(|t| t == xpos)
+            || form.bytes().any(|b| b.is_ascii_digit())
+        {
             form
         } else {
             lower
@@ -285,6 +311,18 @@ impl LemmaModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_numbers_are_recognised() {
+        for yes in ["1,250,000", "420,588", "4,223.5", "12,000"] {
+            assert!(is_grouped_number(yes), "{yes}");
+        }
+        for no in [
+            "1250000", "1,25", "12,0000", ",000", "1,000.", "a,000", "1,000.x",
+        ] {
+            assert!(!is_grouped_number(no), "{no}");
+        }
+    }
 
     #[test]
     fn edit_scripts_round_trip() {

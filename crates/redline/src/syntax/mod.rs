@@ -31,6 +31,8 @@ pub mod perceptron;
 pub mod tagger;
 pub mod tokenize;
 
+use std::collections::HashMap;
+
 use conllu::{Sentence, Word};
 use lemma::LemmaModel;
 use model::{ByteReader, ByteWriter, FORMAT_VERSION, MAGIC};
@@ -348,12 +350,25 @@ pub fn train(
         .collect();
     labels.sort();
     labels.dedup();
+    // Words seen once stand for the words the tagger does not know, as in the tagger.
+    let mut word_counts: HashMap<String, usize> = HashMap::new();
+    for w in sentences.iter().flat_map(|s| &s.words) {
+        *word_counts.entry(w.form.to_lowercase()).or_default() += 1;
+    }
+    let parser_word = |form: &str| {
+        let lower = form.to_lowercase();
+        if word_counts[&lower] > 1 {
+            word_hash(&lower)
+        } else {
+            tagger::UNKNOWN
+        }
+    };
     let examples: Vec<ParserExample> = sentences
         .iter()
         .zip(predicted)
         .filter(|(s, _)| s.is_projective())
         .map(|(s, tags)| ParserExample {
-            words: s.words.iter().map(|w| word_hash(&w.form)).collect(),
+            words: s.words.iter().map(|w| parser_word(&w.form)).collect(),
             tags,
             heads: s.words.iter().map(|w| w.head).collect(),
             labels: s

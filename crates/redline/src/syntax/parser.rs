@@ -14,7 +14,7 @@
 
 use super::SyntaxError;
 use super::model::{ByteReader, ByteWriter};
-use super::perceptron::{Rng, TrainingWeights, Weights, feature, hash_str};
+use super::perceptron::{Rng, Scores, TrainingWeights, Weights, feature, hash_str};
 
 const NONE: usize = usize::MAX;
 const SHIFT: usize = 0;
@@ -128,6 +128,40 @@ impl State {
                     }
             }
         }
+    }
+
+    /// The valid class with the highest score, the first of ties; `SHIFT` if none is valid.
+    /// The same choice as testing [`State::is_valid`] class by class, with the tests made once.
+    fn best_valid(&self, scores: &[i16], n_labels: usize, root: usize) -> usize {
+        let s0 = self.top();
+        let has_buffer = self.next <= self.n;
+        let (mut best, mut best_score) = (SHIFT, i32::MIN);
+        let mut consider = |range: std::ops::Range<usize>, skip: usize| {
+            for class in range {
+                if class != skip && i32::from(scores[class]) > best_score {
+                    best = class;
+                    best_score = i32::from(scores[class]);
+                }
+            }
+        };
+        if has_buffer {
+            consider(SHIFT..SHIFT + 1, NONE);
+        }
+        if s0 != 0 && self.heads[s0] != NONE {
+            consider(REDUCE..REDUCE + 1, NONE);
+        }
+        if has_buffer && s0 != 0 && self.heads[s0] == NONE {
+            consider(2..2 + n_labels, 2 + root);
+        }
+        if has_buffer {
+            let right = 2 + n_labels;
+            if s0 != 0 {
+                consider(right..right + n_labels, right + root);
+            } else if !self.root_has_child {
+                consider(right + root..right + root + 1, NONE);
+            }
+        }
+        best
     }
 
     fn apply(&mut self, class: usize, n_labels: usize) {
@@ -413,19 +447,13 @@ impl Parser {
         let root = self.root_label();
         let mut st = State::new(n);
         let mut features = Vec::with_capacity(80);
-        let mut scores = vec![0f32; self.n_classes()];
+        let n_classes = self.n_classes();
+        let mut scores: Scores = [0; 256];
         while !st.done() {
             Self::features(&st, &w, &p, &mut features);
-            scores.iter_mut().for_each(|s| *s = 0.0);
+            scores[..n_classes].fill(0);
             self.weights.score(&features, &mut scores);
-            let mut best = SHIFT;
-            let mut best_score = f32::NEG_INFINITY;
-            for (class, &score) in scores.iter().enumerate() {
-                if score > best_score && st.is_valid(class, n_labels, root) {
-                    best = class;
-                    best_score = score;
-                }
-            }
+            let best = st.best_valid(&scores[..n_classes], n_labels, root);
             st.apply(best, n_labels);
         }
         self.finish(st, punct)

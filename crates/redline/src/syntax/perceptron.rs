@@ -63,8 +63,14 @@ pub fn hash_str(s: &str) -> u64 {
 /// The feature of a template number and up to three values.
 #[inline]
 pub fn feature(template: u64, a: u64, b: u64, c: u64) -> u32 {
-    let h = mix(mix(mix(template, a), b), c);
-    (h ^ (h >> 32)) as u32
+    // Four multiplications instead of the three full mixes this once was (the parser computes
+    // 77 of these per transition): the template and `a` are combined before a multiplication, so
+    // that (template, a) pairs stay distinct, and `b` and `c` enter through different odd
+    // multipliers; the last multiply-fold spreads every input bit over the 32 kept.
+    let h = (template.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ a).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        ^ b.wrapping_mul(0x94D0_49BB_1331_11EB)
+        ^ c.rotate_left(23).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    ((h ^ (h >> 31)).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -160,12 +166,14 @@ impl TrainingWeights {
             })
             .filter(|(_, cells)| !cells.is_empty())
             .collect();
-        let max_abs = averaged
+        let row_maxima = averaged
             .iter()
-            .flat_map(|(_, cells)| cells.iter().map(|c| c.1.abs()))
-            .fold(0f32, f32::max);
-        let mut weights =
-            Weights::with_rows(self.n_classes, averaged.len(), Weights::scale_for(max_abs));
+            .map(|(_, cells)| cells.iter().map(|c| c.1.abs()).fold(0f32, f32::max));
+        let mut weights = Weights::with_rows(
+            self.n_classes,
+            averaged.len(),
+            Weights::scale_for(worst_sum(row_maxima)),
+        );
         let mut quantised = Vec::new();
         for (key, cells) in averaged {
             quantised.clear();
@@ -176,25 +184,44 @@ impl TrainingWeights {
     }
 }
 
-/// Averaged weights: an open-addressing hash table from feature to a run of (class, weight)
-/// cells.
+/// Averaged weights: an open-addressing hash table from feature to its row of class weights.
 ///
-/// A slot is one `u64`: the feature's key in the high 32 bits, the start of its run in the next
-/// 24 and the run's length in the low 8. A cell is one `u32`: the class in the high 16 bits and
-/// the weight, quantised to 16 bits against the largest magnitude, in the low 16. Scores are
-/// therefore in units of [`Weights::scale`], which changes no decision (only the argmax is
-/// used). Scoring probes every feature's slot before reading any cells, so that the cache
-/// misses, where the parser spends most of its time, overlap instead of following each other.
+/// A slot is one `u64`: the feature's key in the high 32 bits, then 24 bits of where its row
+/// starts and 8 bits of how many cells it has. Most features have weights for a few classes and
+/// keep them sparse, as cells of one `u32` each (the class in the high 16 bits, the weight in the
+/// low 16); features with weights for many classes (the frequent ones, read on nearly every
+/// decision) are stored dense, one `i16` per class, marked by a cell count of 0, so that adding
+/// them is a loop the compiler vectorises. Weights are quantised to 16 bits (see
+/// [`MAX_FEATURES`]), so scores are integers in units of [`Weights::scale`], which changes no
+/// decision (only the argmax is used). Scoring probes every feature's slot before reading any row, so
+/// that cache misses overlap instead of following each other.
 #[derive(Debug, Default, Clone)]
 pub struct Weights {
     n_classes: usize,
     scale: f32,
     slots: Vec<u64>,
     cells: Vec<u32>,
+    /// Dense rows, [`Weights::chunks`] chunks of 16 weights each (the classes, padded with
+    /// zeros).
+    dense: Vec<[i16; 16]>,
 }
 
-/// At most this many features are probed at once.
-const PROBE_BATCH: usize = 128;
+/// Scores for up to 256 classes, as [`Weights::score`] adds them; only the first `n_classes`
+/// mean anything.
+pub type Scores = [i16; 256];
+
+/// The most features one call of [`Weights::score`] may add. Weights are quantised so that the
+/// sum of this many of them cannot leave the `i16` range whichever features fire, so scores add
+/// in 16 bits, sixteen classes per vector instruction, and never overflow.
+pub const MAX_FEATURES: usize = 96;
+
+/// The largest score magnitude [`MAX_FEATURES`] features can reach: the sum of the largest
+/// row maxima.
+fn worst_sum(row_maxima: impl Iterator<Item = f32>) -> f32 {
+    let mut maxima: Vec<f32> = row_maxima.collect();
+    maxima.sort_unstable_by(|a, b| b.total_cmp(a));
+    maxima.iter().take(MAX_FEATURES).sum()
+}
 
 impl Weights {
     fn with_rows(n_classes: usize, n_rows: usize, scale: f32) -> Weights {
@@ -204,34 +231,85 @@ impl Weights {
             n_classes,
             scale,
             slots: vec![0; size],
-            cells: Vec::with_capacity(n_rows * 3),
+            cells: Vec::with_capacity(n_rows * 2),
+            dense: Vec::new(),
         }
     }
 
-    /// The scale for a largest weight magnitude.
-    fn scale_for(max_abs: f32) -> f32 {
-        max_abs.max(1e-6) / 32767.0
+    /// The scale that maps the largest possible score magnitude to the largest `i16`, less
+    /// half a unit of rounding for each of the [`MAX_FEATURES`] weights.
+    fn scale_for(worst_sum: f32) -> f32 {
+        worst_sum.max(1e-6) / (32767 - MAX_FEATURES / 2) as f32
+    }
+
+    /// The chunks of 16 classes in a dense row, so that adding a row is whole vector
+    /// instructions only.
+    fn chunks(&self) -> usize {
+        self.n_classes.div_ceil(16)
+    }
+
+    /// Whether a row of `len` cells is stored dense: when adding it cell by cell would cost
+    /// more than a vectorised pass over every class.
+    fn is_dense(&self, len: usize) -> bool {
+        len * 8 >= self.n_classes
     }
 
     fn push_row(&mut self, key: u32, cells: &[(u16, i16)]) {
+        if cells.is_empty() {
+            return;
+        }
         let key = key.max(1);
-        let start = self.cells.len();
-        assert!(
-            start < 1 << 24 && cells.len() < 256,
-            "weight table too large"
-        );
-        self.cells.extend(
-            cells
-                .iter()
-                .map(|&(class, q)| (u32::from(class) << 16) | u32::from(q as u16)),
-        );
-        let slot = (u64::from(key) << 32) | ((start as u64) << 8) | cells.len() as u64;
+        let (start, len) = if self.is_dense(cells.len()) {
+            let chunks = self.chunks();
+            let row = self.dense.len() / chunks;
+            self.dense.resize(self.dense.len() + chunks, [0; 16]);
+            let dense = &mut self.dense[row * chunks..];
+            for &(class, q) in cells {
+                dense[class as usize / 16][class as usize % 16] = q;
+            }
+            (row, 0)
+        } else {
+            let start = self.cells.len();
+            self.cells.extend(
+                cells
+                    .iter()
+                    .map(|&(class, q)| (u32::from(class) << 16) | u32::from(q as u16)),
+            );
+            (start, cells.len())
+        };
+        assert!(start < 1 << 24 && len < 256, "weight table too large");
+        let slot = (u64::from(key) << 32) | ((start as u64) << 8) | len as u64;
         let mask = self.slots.len() - 1;
         let mut i = key as usize & mask;
         while self.slots[i] != 0 {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
+    }
+
+    /// Requantises weights whose worst-case score would not fit 16 bits (models written before
+    /// scores were 16 bits wide); weights written by [`TrainingWeights::average`] already fit.
+    fn fit_scores(&mut self) {
+        let worst = worst_sum(self.rows_in_order().into_iter().map(|slot| {
+            self.row(slot)
+                .iter()
+                .map(|&(_, q)| f32::from(q).abs())
+                .fold(0f32, f32::max)
+        }));
+        if worst <= 32767.0 {
+            return;
+        }
+        // The same margin as `scale_for`, so that rounding cannot push the sum back over.
+        let factor = (32767 - MAX_FEATURES / 2) as f32 / worst;
+        let requantise = |q: i16| (f32::from(q) * factor).round() as i16;
+        for q in self.dense.iter_mut().flatten() {
+            *q = requantise(*q);
+        }
+        for cell in &mut self.cells {
+            let q = requantise(*cell as u16 as i16);
+            *cell = (*cell & 0xFFFF_0000) | u32::from(q as u16);
+        }
+        self.scale /= factor;
     }
 
     fn quantise(&self, value: f32) -> i16 {
@@ -250,39 +328,48 @@ impl Weights {
 
     /// The number of stored (feature, class) weights.
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.cells.len() + self.dense.iter().flatten().filter(|&&q| q != 0).count()
     }
 
     /// Whether no weight is stored.
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.len() == 0
     }
 
+    /// The occupied slots in the order their features were added (ascending keys, for every
+    /// table built here).
     fn rows_in_order(&self) -> Vec<u64> {
         let mut rows: Vec<u64> = self.slots.iter().copied().filter(|&s| s != 0).collect();
-        rows.sort_unstable_by_key(|s| (s >> 8) & 0xFF_FFFF);
+        rows.sort_unstable_by_key(|s| s >> 32);
         rows
     }
 
-    fn row(&self, slot: u64) -> &[u32] {
+    /// The non-zero (class, weight) cells of a row.
+    fn row(&self, slot: u64) -> Vec<(u16, i16)> {
         let start = ((slot >> 8) & 0xFF_FFFF) as usize;
-        let len = (slot & 0xFF) as usize;
-        &self.cells[start..start + len]
+        match (slot & 0xFF) as usize {
+            0 => self.dense[start * self.chunks()..(start + 1) * self.chunks()]
+                .iter()
+                .flatten()
+                .take(self.n_classes)
+                .enumerate()
+                .filter(|&(_, &q)| q != 0)
+                .map(|(class, &q)| (class as u16, q))
+                .collect(),
+            len => self.cells[start..start + len]
+                .iter()
+                .map(|&c| ((c >> 16) as u16, c as u16 as i16))
+                .collect(),
+        }
     }
 
     /// A copy without the weights smaller than `min_abs` in magnitude.
     pub fn pruned(&self, min_abs: f32) -> Weights {
         let rows = self.rows_in_order();
         let mut out = Weights::with_rows(self.n_classes, rows.len(), self.scale);
-        let mut cells = Vec::new();
         for slot in rows {
-            cells.clear();
-            cells.extend(
-                self.row(slot)
-                    .iter()
-                    .map(|&c| ((c >> 16) as u16, c as u16 as i16))
-                    .filter(|&(_, q)| f32::from(q).abs() * self.scale >= min_abs),
-            );
+            let mut cells = self.row(slot);
+            cells.retain(|&(_, q)| f32::from(q).abs() * self.scale >= min_abs);
             if !cells.is_empty() {
                 out.push_row((slot >> 32) as u32, &cells);
             }
@@ -290,36 +377,64 @@ impl Weights {
         out
     }
 
-    /// Adds the weights of `features` into `scores` (one slot per class), in units of
-    /// [`Weights::scale`].
+    /// Adds the weights of `features` into the first [`Weights::n_classes`] `scores`, in units
+    /// of [`Weights::scale`].
     #[inline]
-    pub fn score(&self, features: &[u32], scores: &mut [f32]) {
+    pub fn score(&self, features: &[u32], scores: &mut Scores) {
+        assert!(
+            features.len() <= MAX_FEATURES,
+            "at most {MAX_FEATURES} features per score"
+        );
         if self.slots.is_empty() {
             return;
         }
+        let chunks = self.chunks();
         let mask = self.slots.len() - 1;
-        let mut first_probe = [0u64; PROBE_BATCH];
-        for batch in features.chunks(PROBE_BATCH) {
-            // Independent loads first: the processor overlaps their cache misses.
-            for (probe, f) in first_probe.iter_mut().zip(batch) {
-                *probe = self.slots[(*f).max(1) as usize & mask];
+        let mut first_probe = [0u64; MAX_FEATURES];
+        // Independent loads first: the processor overlaps their cache misses.
+        for (probe, f) in first_probe.iter_mut().zip(features) {
+            *probe = self.slots[(*f).max(1) as usize & mask];
+        }
+        let mut dense_rows = [0usize; MAX_FEATURES];
+        let mut n_dense = 0;
+        for (probe, f) in first_probe.iter().zip(features) {
+            let key = (*f).max(1);
+            let mut slot = *probe;
+            let mut i = key as usize & mask;
+            while slot != 0 && (slot >> 32) as u32 != key {
+                i = (i + 1) & mask;
+                slot = self.slots[i];
             }
-            for (probe, f) in first_probe.iter().zip(batch) {
-                let key = (*f).max(1);
-                let mut slot = *probe;
-                let mut i = key as usize & mask;
-                while slot != 0 && (slot >> 32) as u32 != key {
-                    i = (i + 1) & mask;
-                    slot = self.slots[i];
+            if slot == 0 {
+                continue;
+            }
+            let start = ((slot >> 8) & 0xFF_FFFF) as usize;
+            match (slot & 0xFF) as usize {
+                0 => {
+                    dense_rows[n_dense] = start * chunks;
+                    n_dense += 1;
                 }
-                if slot == 0 {
-                    continue;
-                }
-                for &cell in self.row(slot) {
-                    if let Some(score) = scores.get_mut((cell >> 16) as usize) {
-                        *score += f32::from(cell as u16 as i16);
+                len => {
+                    for &cell in &self.cells[start..start + len] {
+                        // Classes are below 256 (checked when read), so this index needs no
+                        // bounds check.
+                        let score = &mut scores[(cell >> 16) as u8 as usize];
+                        *score = score.wrapping_add(cell as u16 as i16);
                     }
                 }
+            }
+        }
+        // Dense rows sixteen classes at a time, the sums kept in registers across the rows.
+        let dense_rows = &dense_rows[..n_dense];
+        for (chunk, out) in scores[..chunks * 16].chunks_exact_mut(16).enumerate() {
+            let mut sum = [0i16; 16];
+            for &row in dense_rows {
+                for (s, &q) in sum.iter_mut().zip(&self.dense[row + chunk]) {
+                    *s = s.wrapping_add(q);
+                }
+            }
+            for (s, q) in out.iter_mut().zip(sum) {
+                *s = s.wrapping_add(q);
             }
         }
     }
@@ -337,9 +452,9 @@ impl Weights {
             let cells = self.row(slot);
             w.u32((slot >> 32) as u32);
             w.u8(cells.len() as u8);
-            for &cell in cells {
-                w.u8((cell >> 16) as u8);
-                w.u16(cell as u16);
+            for (class, q) in cells {
+                w.u8(class as u8);
+                w.u16(q as u16);
             }
         }
     }
@@ -366,11 +481,14 @@ impl Weights {
                 let q = u16::from_le_bytes([cell[1], cell[2]]) as i16;
                 cells.push((u16::from(cell[0]), q));
             }
-            if weights.cells.len() + cells.len() >= 1 << 24 {
+            if weights.cells.len() + cells.len() >= 1 << 24
+                || weights.dense.len() / weights.chunks() + 1 >= 1 << 24
+            {
                 return Err(r.error("too many weights"));
             }
             weights.push_row(key, &cells);
         }
+        weights.fit_scores();
         Ok(weights)
     }
 }
@@ -429,7 +547,7 @@ mod tests {
         averaged.write(&mut w);
         let read = Weights::read(&mut ByteReader::new(&w.bytes)).unwrap();
         for (f, truth) in data {
-            let mut scores = [0.0f32; 2];
+            let mut scores = [0i16; 256];
             read.score(&[f, 99], &mut scores);
             assert_eq!(usize::from(scores[1] > scores[0]), truth);
         }

@@ -219,8 +219,11 @@ pub const MAX_FEATURES: usize = 96;
 /// row maxima.
 fn worst_sum(row_maxima: impl Iterator<Item = f32>) -> f32 {
     let mut maxima: Vec<f32> = row_maxima.collect();
-    maxima.sort_unstable_by(|a, b| b.total_cmp(a));
-    maxima.iter().take(MAX_FEATURES).sum()
+    if maxima.len() > MAX_FEATURES {
+        maxima.select_nth_unstable_by(MAX_FEATURES - 1, |a, b| b.total_cmp(a));
+        maxima.truncate(MAX_FEATURES);
+    }
+    maxima.iter().sum()
 }
 
 impl Weights {
@@ -290,12 +293,26 @@ impl Weights {
     /// Requantises weights whose worst-case score would not fit 16 bits (models written before
     /// scores were 16 bits wide); weights written by [`TrainingWeights::average`] already fit.
     fn fit_scores(&mut self) {
-        let worst = worst_sum(self.rows_in_order().into_iter().map(|slot| {
-            self.row(slot)
-                .iter()
-                .map(|&(_, q)| f32::from(q).abs())
-                .fold(0f32, f32::max)
-        }));
+        // Row maxima straight from the table: this runs on every model load.
+        let chunks = self.chunks();
+        let row_max = |slot: u64| {
+            let start = ((slot >> 8) & 0xFF_FFFF) as usize;
+            let magnitudes: Box<dyn Iterator<Item = i16>> = match (slot & 0xFF) as usize {
+                0 => Box::new(
+                    self.dense[start * chunks..(start + 1) * chunks]
+                        .iter()
+                        .flatten()
+                        .copied(),
+                ),
+                len => Box::new(
+                    self.cells[start..start + len]
+                        .iter()
+                        .map(|&c| c as u16 as i16),
+                ),
+            };
+            f32::from(magnitudes.map(i16::unsigned_abs).max().unwrap_or(0))
+        };
+        let worst = worst_sum(self.slots.iter().filter(|&&s| s != 0).map(|&s| row_max(s)));
         if worst <= 32767.0 {
             return;
         }
@@ -426,14 +443,42 @@ impl Weights {
         }
         // Dense rows sixteen classes at a time, the sums kept in registers across the rows.
         let dense_rows = &dense_rows[..n_dense];
-        for (chunk, out) in scores[..chunks * 16].chunks_exact_mut(16).enumerate() {
-            let mut sum = [0i16; 16];
-            for &row in dense_rows {
-                for (s, &q) in sum.iter_mut().zip(&self.dense[row + chunk]) {
+        match chunks {
+            // The parser's 104 classes and the tagger's 102: a row is a fixed-size array, so
+            // the additions unroll and need no bounds checks.
+            7 => self.add_dense::<7>(dense_rows, scores),
+            _ => {
+                for (chunk, out) in scores[..chunks * 16].chunks_exact_mut(16).enumerate() {
+                    let mut sum = [0i16; 16];
+                    for &row in dense_rows {
+                        for (s, &q) in sum.iter_mut().zip(&self.dense[row + chunk]) {
+                            *s = s.wrapping_add(q);
+                        }
+                    }
+                    for (s, q) in out.iter_mut().zip(sum) {
+                        *s = s.wrapping_add(q);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds dense rows of `N` chunks into `scores`, the sums in registers.
+    #[inline]
+    fn add_dense<const N: usize>(&self, rows: &[usize], scores: &mut Scores) {
+        let mut sums = [[0i16; 16]; N];
+        for &row in rows {
+            let weights: &[[i16; 16]; N] = self.dense[row..row + N]
+                .try_into()
+                .expect("a dense row is N chunks");
+            for (sum, chunk) in sums.iter_mut().zip(weights) {
+                for (s, &q) in sum.iter_mut().zip(chunk) {
                     *s = s.wrapping_add(q);
                 }
             }
-            for (s, q) in out.iter_mut().zip(sum) {
+        }
+        for (out, sum) in scores.chunks_exact_mut(16).zip(&sums) {
+            for (s, &q) in out.iter_mut().zip(sum) {
                 *s = s.wrapping_add(q);
             }
         }

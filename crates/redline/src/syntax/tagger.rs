@@ -519,6 +519,8 @@ impl Tagger {
     }
 
     pub(crate) fn read(r: &mut ByteReader) -> Result<Tagger, SyntaxError> {
+        // Build the lexicon now, with the model, rather than on the first sentence tagged.
+        pos_lexicon();
         let n = r.u32("tag count")? as usize;
         let mut classes = Vec::with_capacity(n);
         for _ in 0..n {

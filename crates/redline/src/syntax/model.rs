@@ -13,8 +13,9 @@ pub const MAGIC: &[u8] = b"REDLINE-SYNTAX";
 /// The format version written by this build; older or newer files are refused. Version 2 changed
 /// no layout but what the bytes mean: features hashed by the cheaper `perceptron::feature`,
 /// unknown words as one value, weights quantised so that 16-bit scores cannot overflow. A
-/// version 1 model would load and parse nonsense, so it is refused.
-pub const FORMAT_VERSION: u32 = 2;
+/// version 1 model would load and parse nonsense, so it is refused. Version 3: the parser's dummy
+/// root is at the end of the buffer.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Appends little-endian values to a byte vector.
 #[derive(Debug, Default)]

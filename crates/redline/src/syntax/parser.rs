@@ -1,10 +1,13 @@
 //! The dependency parser: greedy arc-eager transitions chosen by an averaged perceptron, trained
 //! with Goldberg and Nivre's (2012) dynamic oracle, labels predicted jointly with the arcs.
 //!
-//! The classes are `SHIFT`, `REDUCE`, `LEFT(label)` and `RIGHT(label)`. A dummy root at position
-//! 0 sits at the bottom of the stack and may take exactly one dependent (`RIGHT(root)`), so every
-//! tree has one root; words left without a head when the buffer runs out are attached to the
-//! root's dependent (as `punct` or `parataxis`) or, if there is none, the first becomes the root.
+//! The classes are `SHIFT`, `REDUCE`, `LEFT(label)` and `RIGHT(label)`. The dummy root is the last
+//! word of the buffer (Ballesteros and Nivre 2013): it is never shifted, and when it is all that
+//! is left of the buffer, each word still without a head takes it as head by `LEFT(root)`, the
+//! only arc labelled `root`. So the root is chosen with the whole sentence read, not when its
+//! first word is (with the root at the front of the stack the parser made the subject the root of
+//! "The US troops fired ..."). The first word the dummy root took becomes the root and any others
+//! attach to it as `punct` or `parataxis`, so every parse is a tree with one root.
 //! Features are Zhang and Nivre's (2011) templates over words, tags, labels, distance, valency and
 //! label sets, plus the second stack word. Training explores: after the first epoch the parser
 //! follows its own prediction nine times in ten, and the oracle says which transitions are still
@@ -30,7 +33,8 @@ pub struct Parser {
     weights: Weights,
 }
 
-/// A parse in progress.
+/// A parse in progress. Words are 1..=n; the dummy root is `n + 1`, the last word of the
+/// buffer, which is never shifted.
 #[derive(Debug)]
 struct State {
     n: usize,
@@ -46,37 +50,40 @@ struct State {
     n_right: Vec<u8>,
     left_labels: Vec<u64>,
     right_labels: Vec<u64>,
-    root_has_child: bool,
 }
 
 impl State {
     fn new(n: usize) -> State {
-        let mut stack = Vec::with_capacity(n + 1);
-        stack.push(0);
+        let size = n + 2;
         State {
             n,
-            stack,
+            stack: Vec::with_capacity(n),
             next: 1,
-            heads: vec![NONE; n + 1],
-            labels: vec![0; n + 1],
-            left1: vec![NONE; n + 1],
-            left2: vec![NONE; n + 1],
-            right1: vec![NONE; n + 1],
-            right2: vec![NONE; n + 1],
-            n_left: vec![0; n + 1],
-            n_right: vec![0; n + 1],
-            left_labels: vec![0; n + 1],
-            right_labels: vec![0; n + 1],
-            root_has_child: false,
+            heads: vec![NONE; size],
+            labels: vec![0; size],
+            left1: vec![NONE; size],
+            left2: vec![NONE; size],
+            right1: vec![NONE; size],
+            right2: vec![NONE; size],
+            n_left: vec![0; size],
+            n_right: vec![0; size],
+            left_labels: vec![0; size],
+            right_labels: vec![0; size],
         }
     }
 
-    fn done(&self) -> bool {
-        self.next > self.n
+    /// The dummy root's position.
+    fn root(&self) -> usize {
+        self.n + 1
     }
 
+    fn done(&self) -> bool {
+        self.next == self.root() && self.stack.is_empty()
+    }
+
+    /// The top of the stack, `NONE` when it is empty.
     fn top(&self) -> usize {
-        *self.stack.last().expect("the root never leaves the stack")
+        self.stack.last().copied().unwrap_or(NONE)
     }
 
     fn add_arc(&mut self, head: usize, dep: usize, label: u16) {
@@ -102,31 +109,22 @@ impl State {
             self.n_right[head] = self.n_right[head].saturating_add(1);
             self.right_labels[head] |= bit;
         }
-        if head == 0 {
-            self.root_has_child = true;
-        }
     }
 
     /// Whether `class` may be applied; `n_labels` splits the arc classes, `root` is the root
-    /// label.
+    /// label. Words reach the dummy root only by `LEFT(root)`, once the rest of the sentence
+    /// is read, so the parser never commits to a root early ("The troops fired": not
+    /// `troops`); every other arc has another label.
     fn is_valid(&self, class: usize, n_labels: usize, root: usize) -> bool {
         let s0 = self.top();
-        let has_buffer = self.next <= self.n;
+        let has_word = self.next < self.root();
         match class {
-            SHIFT => has_buffer,
-            REDUCE => s0 != 0 && self.heads[s0] != NONE,
+            SHIFT => has_word,
+            REDUCE => s0 != NONE && self.heads[s0] != NONE,
             c if c < 2 + n_labels => {
-                has_buffer && s0 != 0 && self.heads[s0] == NONE && c - 2 != root
+                s0 != NONE && self.heads[s0] == NONE && ((c - 2 == root) != has_word)
             }
-            c => {
-                let label = c - 2 - n_labels;
-                has_buffer
-                    && if s0 == 0 {
-                        label == root && !self.root_has_child
-                    } else {
-                        label != root
-                    }
-            }
+            c => s0 != NONE && has_word && c - 2 - n_labels != root,
         }
     }
 
@@ -134,7 +132,7 @@ impl State {
     /// The same choice as testing [`State::is_valid`] class by class, with the tests made once.
     fn best_valid(&self, scores: &[i16], n_labels: usize, root: usize) -> usize {
         let s0 = self.top();
-        let has_buffer = self.next <= self.n;
+        let has_word = self.next < self.root();
         let (mut best, mut best_score) = (SHIFT, i32::MIN);
         let mut consider = |range: std::ops::Range<usize>, skip: usize| {
             for class in range {
@@ -144,22 +142,22 @@ impl State {
                 }
             }
         };
-        if has_buffer {
+        if has_word {
             consider(SHIFT..SHIFT + 1, NONE);
         }
-        if s0 != 0 && self.heads[s0] != NONE {
+        if s0 != NONE && self.heads[s0] != NONE {
             consider(REDUCE..REDUCE + 1, NONE);
         }
-        if has_buffer && s0 != 0 && self.heads[s0] == NONE {
-            consider(2..2 + n_labels, 2 + root);
-        }
-        if has_buffer {
-            let right = 2 + n_labels;
-            if s0 != 0 {
-                consider(right..right + n_labels, right + root);
-            } else if !self.root_has_child {
-                consider(right + root..right + root + 1, NONE);
+        if s0 != NONE && self.heads[s0] == NONE {
+            if has_word {
+                consider(2..2 + n_labels, 2 + root);
+            } else {
+                consider(2 + root..3 + root, NONE);
             }
+        }
+        if s0 != NONE && has_word {
+            let right = 2 + n_labels;
+            consider(right..right + n_labels, right + root);
         }
         best
     }
@@ -186,20 +184,8 @@ impl State {
         }
     }
 
-    /// Whether the gold arc `head -> dep` can still be built: `head` is on the stack (the root
-    /// only while it has no dependent) or in the buffer.
-    fn reachable_head(&self, head: usize, in_stack: &[bool]) -> bool {
-        if head == NONE {
-            return false;
-        }
-        if head == 0 {
-            return !self.root_has_child && in_stack[0];
-        }
-        in_stack[head] || head >= self.next
-    }
-
     /// The dynamic oracle: how many gold arcs each class makes unreachable (`u32::MAX` for
-    /// invalid classes).
+    /// invalid classes). `gold_heads` has the dummy root (`n + 1`) for the sentence's root.
     fn costs(
         &self,
         gold_heads: &[usize],
@@ -209,13 +195,6 @@ impl State {
         in_stack: &mut [bool],
         costs: &mut [u32],
     ) {
-        in_stack.iter_mut().for_each(|x| *x = false);
-        for &k in &self.stack {
-            in_stack[k] = true;
-        }
-        let s0 = self.top();
-        let b = self.next;
-        let n = self.n;
         for (class, cost) in costs.iter_mut().enumerate() {
             *cost = if self.is_valid(class, n_labels, root) {
                 0
@@ -223,31 +202,32 @@ impl State {
                 u32::MAX
             };
         }
-        if b > n {
+        let s0 = self.top();
+        let b = self.next;
+        if s0 == NONE {
             return;
         }
+        in_stack.iter_mut().for_each(|x| *x = false);
+        for &k in &self.stack {
+            in_stack[k] = true;
+        }
+        let n = self.n;
         // Gold dependents of s0 still in the buffer.
-        let s0_deps_in_buffer = if s0 == 0 {
-            0
-        } else {
-            (b..=n).filter(|&k| gold_heads[k] == s0).count() as u32
-        };
+        let s0_deps_in_buffer = (b..=n).filter(|&k| gold_heads[k] == s0).count() as u32;
         // Headless stack words whose gold head is b.
         let stack_deps_of_b = self
             .stack
             .iter()
-            .filter(|&&k| k != 0 && self.heads[k] == NONE && gold_heads[k] == b)
+            .filter(|&&k| self.heads[k] == NONE && gold_heads[k] == b)
             .count() as u32;
-        let b_head_in_stack = gold_heads[b] != NONE
-            && in_stack[gold_heads[b]]
-            && self.reachable_head(gold_heads[b], in_stack);
+        let b_head_in_stack = gold_heads[b] != NONE && in_stack[gold_heads[b]];
         if costs[SHIFT] == 0 {
             costs[SHIFT] = u32::from(b_head_in_stack) + stack_deps_of_b;
         }
         if costs[REDUCE] == 0 {
             costs[REDUCE] = s0_deps_in_buffer;
         }
-        let s0_head_later = s0 != 0 && gold_heads[s0] != NONE && gold_heads[s0] > b;
+        let s0_head_later = gold_heads[s0] != NONE && gold_heads[s0] > b;
         for l in 0..n_labels {
             let left = 2 + l;
             if costs[left] == 0 {
@@ -307,16 +287,19 @@ impl Parser {
         } else {
             NONE
         };
-        let b0 = if st.next <= st.n { st.next } else { NONE };
-        let b1 = if st.next < st.n { st.next + 1 } else { NONE };
-        let b2 = if st.next + 1 < st.n {
-            st.next + 2
-        } else {
-            NONE
-        };
-        let s0h = st.heads[s0];
+        // The buffer ends with the dummy root.
+        let root = st.root();
+        let b0 = st.next;
+        let b1 = if b0 < root { b0 + 1 } else { NONE };
+        let b2 = if b0 + 1 < root { b0 + 2 } else { NONE };
+        let s0h = at(&st.heads, s0);
         let s0h2 = at(&st.heads, s0h);
-        let (s0l, s0l2, s0r, s0r2) = (st.left1[s0], st.left2[s0], st.right1[s0], st.right2[s0]);
+        let (s0l, s0l2, s0r, s0r2) = (
+            at(&st.left1, s0),
+            at(&st.left2, s0),
+            at(&st.right1, s0),
+            at(&st.right2, s0),
+        );
         let (b0l, b0l2) = (at(&st.left1, b0), at(&st.left2, b0));
         let (s0w, s0p) = tok(s0);
         let (s1w, s1p) = tok(s1);
@@ -331,21 +314,23 @@ impl Parser {
         let (s0r2w, s0r2p) = tok(s0r2);
         let (b0lw, b0lp) = tok(b0l);
         let (b0l2w, b0l2p) = tok(b0l2);
-        let d = if b0 == NONE {
+        let d = if s0 == NONE {
             NULL
         } else {
             distance_bucket(b0 - s0)
         };
-        let s0vl = u64::from(st.n_left[s0]);
-        let s0vr = u64::from(st.n_right[s0]);
-        let b0vl = if b0 == NONE {
-            NULL
+        let (s0vl, s0vr, s0sl, s0sr) = if s0 == NONE {
+            (NULL, NULL, NULL, NULL)
         } else {
-            u64::from(st.n_left[b0])
+            (
+                u64::from(st.n_left[s0]),
+                u64::from(st.n_right[s0]),
+                st.left_labels[s0],
+                st.right_labels[s0],
+            )
         };
-        let s0sl = st.left_labels[s0];
-        let s0sr = st.right_labels[s0];
-        let b0sl = if b0 == NONE { NULL } else { st.left_labels[b0] };
+        let b0vl = u64::from(st.n_left[b0]);
+        let b0sl = st.left_labels[b0];
         out.extend([
             feature(0, 0, 0, 0),
             feature(1, s0w, s0p, 0),
@@ -435,6 +420,9 @@ impl Parser {
         p.push(ROOT_WORD);
         w.extend_from_slice(words);
         p.extend(tags.iter().map(|&t| u64::from(t)));
+        // The dummy root, at the end of the buffer.
+        w.push(ROOT_WORD);
+        p.push(ROOT_WORD);
         (w, p)
     }
 
@@ -459,35 +447,35 @@ impl Parser {
         self.finish(st, punct)
     }
 
-    /// Attaches words left without a head, so that the result is a tree with one root.
+    /// Makes the parse a tree with one root: the first word the dummy root took (not
+    /// punctuation, if it took a word) is the root, and the other words it took, or any left
+    /// without a head, attach to that word as `punct` or `parataxis`.
     fn finish(&self, st: State, punct: &[bool]) -> (Vec<usize>, Vec<u16>) {
         let root = self.root_label();
         let find = |name: &str| self.labels.iter().position(|l| l == name).unwrap_or(root) as u16;
         let (punct_label, parataxis_label) = (find("punct"), find("parataxis"));
+        let dummy = st.root();
         let mut heads = st.heads;
         let mut labels = st.labels;
-        let mut root_word = (1..=st.n).find(|&k| heads[k] == 0);
+        let unattached = |h: usize| h == dummy || h == NONE;
+        let root_word = (1..=st.n)
+            .find(|&k| heads[k] == dummy && !punct[k - 1])
+            .or_else(|| (1..=st.n).find(|&k| unattached(heads[k])))
+            .unwrap_or(1);
         for k in 1..=st.n {
-            if heads[k] != NONE {
-                continue;
-            }
-            match root_word {
-                None => {
-                    heads[k] = 0;
-                    labels[k] = root as u16;
-                    root_word = Some(k);
-                }
-                Some(r) => {
-                    heads[k] = r;
-                    labels[k] = if punct[k - 1] {
-                        punct_label
-                    } else {
-                        parataxis_label
-                    };
-                }
+            if k == root_word {
+                heads[k] = 0;
+                labels[k] = root as u16;
+            } else if unattached(heads[k]) {
+                heads[k] = root_word;
+                labels[k] = if punct[k - 1] {
+                    punct_label
+                } else {
+                    parataxis_label
+                };
             }
         }
-        (heads[1..].to_vec(), labels[1..].to_vec())
+        (heads[1..=st.n].to_vec(), labels[1..=st.n].to_vec())
     }
 
     /// Trains a parser on tagged sentences: (lower-case word hashes, predicted tags, gold heads,
@@ -518,11 +506,14 @@ impl Parser {
                 let ex = &sentences[k];
                 let n = ex.words.len();
                 let (w, p) = Self::token_values(&ex.words, &ex.tags);
+                // The sentence's root is headed by the dummy root at the end.
                 let mut gold_heads = vec![NONE];
-                gold_heads.extend_from_slice(&ex.heads);
+                gold_heads.extend(ex.heads.iter().map(|&h| if h == 0 { n + 1 } else { h }));
+                gold_heads.push(NONE);
                 let mut gold_labels = vec![0u16];
                 gold_labels.extend_from_slice(&ex.labels);
-                let mut in_stack = vec![false; n + 1];
+                gold_labels.push(0);
+                let mut in_stack = vec![false; n + 2];
                 let mut st = State::new(n);
                 while !st.done() {
                     Self::features(&st, &w, &p, &mut features);
@@ -559,9 +550,9 @@ impl Parser {
                     st.apply(if explore { guess } else { best }, n_labels);
                 }
                 total += n;
-                correct += st.heads[1..]
+                correct += st.heads[1..=n]
                     .iter()
-                    .zip(&gold_heads[1..])
+                    .zip(&gold_heads[1..=n])
                     .filter(|(a, b)| a == b)
                     .count();
             }
@@ -635,12 +626,12 @@ mod tests {
 
     #[test]
     fn the_oracle_reproduces_a_projective_tree() {
-        // "she signed it ." : signed is the root.
-        let gold_heads = [NONE, 2, 0, 2, 2];
-        let gold_labels = [0u16, 1, 0, 2, 3];
+        // "she signed it ." : signed is the root, headed by the dummy root at 5.
+        let gold_heads = [NONE, 2, 5, 2, 2, NONE];
+        let gold_labels = [0u16, 1, 0, 2, 3, 0];
         let (n_labels, root) = (4, 0);
         let mut st = State::new(4);
-        let mut in_stack = vec![false; 5];
+        let mut in_stack = vec![false; 6];
         let mut costs = vec![0u32; 2 + 2 * n_labels];
         while !st.done() {
             st.costs(
@@ -655,7 +646,7 @@ mod tests {
             assert_eq!(costs[best], 0);
             st.apply(best, n_labels);
         }
-        assert_eq!(&st.heads[1..], &gold_heads[1..]);
-        assert_eq!(&st.labels[1..], &gold_labels[1..]);
+        assert_eq!(&st.heads[1..=4], &gold_heads[1..=4]);
+        assert_eq!(&st.labels[1..=4], &gold_labels[1..=4]);
     }
 }

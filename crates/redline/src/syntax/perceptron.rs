@@ -297,20 +297,18 @@ impl Weights {
         let chunks = self.chunks();
         let row_max = |slot: u64| {
             let start = ((slot >> 8) & 0xFF_FFFF) as usize;
-            let magnitudes: Box<dyn Iterator<Item = i16>> = match (slot & 0xFF) as usize {
-                0 => Box::new(
-                    self.dense[start * chunks..(start + 1) * chunks]
-                        .iter()
-                        .flatten()
-                        .copied(),
-                ),
-                len => Box::new(
-                    self.cells[start..start + len]
-                        .iter()
-                        .map(|&c| c as u16 as i16),
-                ),
+            let max = match (slot & 0xFF) as usize {
+                0 => self.dense[start * chunks..(start + 1) * chunks]
+                    .iter()
+                    .flatten()
+                    .map(|q| q.unsigned_abs())
+                    .max(),
+                len => self.cells[start..start + len]
+                    .iter()
+                    .map(|&c| (c as u16 as i16).unsigned_abs())
+                    .max(),
             };
-            f32::from(magnitudes.map(i16::unsigned_abs).max().unwrap_or(0))
+            f32::from(max.unwrap_or(0))
         };
         let worst = worst_sum(self.slots.iter().filter(|&&s| s != 0).map(|&s| row_max(s)));
         if worst <= 32767.0 {

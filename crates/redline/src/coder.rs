@@ -1984,7 +1984,8 @@ fn dependency_subject(tree: &[Dependency], head: usize) -> Option<usize> {
         if let Some(k) = (0..tree.len())
             .find(|&k| tree[k].head == Some(verb) && tree[k].relation.starts_with("nsubj"))
         {
-            return Some(k);
+            // The subject of a passive ("two people reported killed") is who it happened to.
+            return (tree[k].relation == "nsubj").then_some(k);
         }
         match (&tree[verb].head, tree[verb].relation.as_str()) {
             (Some(up), "conj" | "xcomp") => verb = *up,
@@ -2267,6 +2268,36 @@ mod tests {
             .map(|t| &text[t.span.range()])
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    fn tree(arcs: &[(Option<usize>, &str)]) -> Vec<Dependency> {
+        arcs.iter()
+            .map(|&(head, relation)| Dependency {
+                head,
+                relation: relation.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_parse_gives_active_subjects_through_conj_but_never_passive_ones() {
+        // "Turkey admitted the mistake and apologised": apologised (4) shares admitted's subject.
+        let active = tree(&[
+            (Some(1), "nsubj"),
+            (None, "root"),
+            (Some(3), "det"),
+            (Some(1), "obj"),
+            (Some(1), "conj"),
+        ]);
+        assert_eq!(dependency_subject(&active, 4), Some(0));
+        // "Two people reported killed": people is who was killed, not the killer.
+        let passive = tree(&[
+            (Some(1), "nummod"),
+            (Some(3), "nsubj:pass"),
+            (None, "root"),
+            (Some(2), "xcomp"),
+        ]);
+        assert_eq!(dependency_subject(&passive, 3), None);
     }
 
     #[test]

@@ -14,8 +14,8 @@ pub const MAGIC: &[u8] = b"REDLINE-SYNTAX";
 /// no layout but what the bytes mean: features hashed by the cheaper `perceptron::feature`,
 /// unknown words as one value, weights quantised so that 16-bit scores cannot overflow. A
 /// version 1 model would load and parse nonsense, so it is refused. Version 3: the parser's dummy
-/// root is at the end of the buffer.
-pub const FORMAT_VERSION: u32 = 3;
+/// root is at the end of the buffer. Version 4: ten parser templates fewer.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Appends little-endian values to a byte vector.
 #[derive(Debug, Default)]

@@ -14,8 +14,9 @@ pub const MAGIC: &[u8] = b"REDLINE-SYNTAX";
 /// no layout but what the bytes mean: features hashed by the cheaper `perceptron::feature`,
 /// unknown words as one value, weights quantised so that 16-bit scores cannot overflow. A
 /// version 1 model would load and parse nonsense, so it is refused. Version 3: the parser's dummy
-/// root is at the end of the buffer. Version 4: ten parser templates fewer.
-pub const FORMAT_VERSION: u32 = 4;
+/// root is at the end of the buffer. Version 4: ten parser templates fewer. Version 5: parser
+/// tag values carry the coarse tag (UPOS), seven templates over coarse tags.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Appends little-endian values to a byte vector.
 #[derive(Debug, Default)]

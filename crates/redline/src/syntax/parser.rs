@@ -10,7 +10,9 @@
 //! attach to it as `punct` or `parataxis`, so every parse is a tree with one root.
 //! Features are Zhang and Nivre's (2011) templates over words, tags, labels, distance, valency and
 //! label sets, plus the second stack word, less ten that did not pay for their time (bilexical
-//! pairs and triples among them; template numbers keep their gaps, as they seed the hashes). Training explores: after the first epoch the parser
+//! pairs and triples among them; template numbers keep their gaps, as they seed the hashes), and
+//! seven tag triples again over coarse tags (UPOS), which generalise where the fine tags'
+//! triples are sparse. Training explores: after the first epoch the parser
 //! follows its own prediction nine times in ten, and the oracle says which transitions are still
 //! best from wherever it went, so the model learns to recover from its own mistakes.
 //! Non-projective training trees (288 of EWT's 12,544 sentences) are skipped, as arc-eager
@@ -332,6 +334,17 @@ impl Parser {
         };
         let b0vl = u64::from(st.n_left[b0]);
         let b0sl = st.left_labels[b0];
+        // The coarse tag (UPOS) packed above the fine one; 17 values generalise where the
+        // fine tags' triples are sparse.
+        let c = |p: u64| {
+            if p == NULL || p == ROOT_WORD {
+                p
+            } else {
+                p >> 16
+            }
+        };
+        let (s0c, s1c, b0c, b1c, b2c) = (c(s0p), c(s1p), c(b0p), c(b1p), c(b2p));
+        let (s0hc, s0lc, s0rc, b0lc) = (c(s0hp), c(s0lp), c(s0rp), c(b0lp));
         out.extend([
             feature(0, 0, 0, 0),
             feature(1, s0w, s0p, 0),
@@ -399,18 +412,30 @@ impl Parser {
             feature(73, s1p, 0, 0),
             feature(74, s1w, s1p, 0),
             feature(75, s1p, s0p, b0p),
+            feature(77, b0c, b1c, b2c),
+            feature(78, s0c, b0c, b1c),
+            feature(79, s0hc, s0c, b0c),
+            feature(80, s0c, s0lc, b0c),
+            feature(81, s0c, s0rc, b0c),
+            feature(82, s0c, b0c, b0lc),
+            feature(83, s1c, s0c, b0c),
             feature(76, s1w, s0w, b0p),
         ]);
     }
 
     /// Word and tag values for the features, with the root at position 0.
-    fn token_values(words: &[u64], tags: &[u16]) -> (Vec<u64>, Vec<u64>) {
+    fn token_values(words: &[u64], tags: &[u16], coarse: &[u16]) -> (Vec<u64>, Vec<u64>) {
         let mut w = Vec::with_capacity(words.len() + 1);
         let mut p = Vec::with_capacity(words.len() + 1);
         w.push(ROOT_WORD);
         p.push(ROOT_WORD);
         w.extend_from_slice(words);
-        p.extend(tags.iter().map(|&t| u64::from(t)));
+        // A tag value carries the coarse tag above the fine one (`features` reads both).
+        p.extend(
+            tags.iter()
+                .zip(coarse)
+                .map(|(&t, &c)| u64::from(t) | (u64::from(c) + 1) << 16),
+        );
         // The dummy root, at the end of the buffer.
         w.push(ROOT_WORD);
         p.push(ROOT_WORD);
@@ -419,9 +444,15 @@ impl Parser {
 
     /// Parses a tagged sentence: `words` are hashes of the lower-case forms, `tags` the tagger's
     /// classes, `punct` marks punctuation. Returns 1-based heads (0 for the root) and labels.
-    pub fn parse(&self, words: &[u64], tags: &[u16], punct: &[bool]) -> (Vec<usize>, Vec<u16>) {
+    pub fn parse(
+        &self,
+        words: &[u64],
+        tags: &[u16],
+        coarse: &[u16],
+        punct: &[bool],
+    ) -> (Vec<usize>, Vec<u16>) {
         let n = words.len();
-        let (w, p) = Self::token_values(words, tags);
+        let (w, p) = Self::token_values(words, tags, coarse);
         let n_labels = self.labels.len();
         let root = self.root_label();
         let mut st = State::new(n);
@@ -496,7 +527,7 @@ impl Parser {
             for &k in &order {
                 let ex = &sentences[k];
                 let n = ex.words.len();
-                let (w, p) = Self::token_values(&ex.words, &ex.tags);
+                let (w, p) = Self::token_values(&ex.words, &ex.tags, &ex.coarse);
                 // The sentence's root is headed by the dummy root at the end.
                 let mut gold_heads = vec![NONE];
                 gold_heads.extend(ex.heads.iter().map(|&h| if h == 0 { n + 1 } else { h }));
@@ -604,6 +635,8 @@ pub struct ParserExample {
     pub heads: Vec<usize>,
     /// Gold label numbers.
     pub labels: Vec<u16>,
+    /// The predicted tags' coarse classes (UPOS).
+    pub coarse: Vec<u16>,
 }
 
 /// The hash the parser uses for a word (its lower-case form).

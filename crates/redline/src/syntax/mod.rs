@@ -198,14 +198,8 @@ impl SyntaxModel {
         let hashes = self.tagger.word_hashes(forms);
         let tags = self.tagger.tag_hashed(forms, &hashes);
         let words: Vec<u64> = hashes.iter().map(|h| h.lower).collect();
-        let punct: Vec<bool> = tags
-            .iter()
-            .map(|&t| self.tagger.classes[t as usize].0 == "PUNCT")
-            .collect();
-        let coarse: Vec<u16> = tags
-            .iter()
-            .map(|&t| upos_id(&self.tagger.classes[t as usize].0))
-            .collect();
+        let punct: Vec<bool> = tags.iter().map(|&t| self.tagger.is_punct(t)).collect();
+        let coarse: Vec<u16> = tags.iter().map(|&t| self.tagger.coarse(t)).collect();
         let (heads, labels) = self.parser.parse(&words, &tags, &coarse, &punct);
         forms
             .iter()
@@ -373,10 +367,7 @@ pub fn train(
         .filter(|(s, _)| s.is_projective())
         .map(|(s, tags)| ParserExample {
             words: s.words.iter().map(|w| parser_word(&w.form)).collect(),
-            coarse: tags
-                .iter()
-                .map(|&t| upos_id(&tagger.classes[t as usize].0))
-                .collect(),
+            coarse: tags.iter().map(|&t| tagger.coarse(t)).collect(),
             tags,
             heads: s.words.iter().map(|w| w.head).collect(),
             labels: s
@@ -397,15 +388,6 @@ pub fn train(
         lemmas,
         parser,
     }
-}
-
-/// A small number for each universal part of speech (the parser's coarse tags).
-fn upos_id(upos: &str) -> u16 {
-    const UPOS: [&str; 17] = [
-        "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
-        "PUNCT", "SCONJ", "SYM", "VERB", "X",
-    ];
-    UPOS.iter().position(|u| *u == upos).unwrap_or(UPOS.len()) as u16
 }
 
 fn gold_tags(tagger: &Tagger, s: &Sentence) -> Vec<u16> {

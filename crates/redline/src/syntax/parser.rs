@@ -114,28 +114,25 @@ impl State {
         }
     }
 
-    /// Whether `class` may be applied; `n_labels` splits the arc classes, `root` is the root
-    /// label. Words reach the dummy root only by `LEFT(root)`, once the rest of the sentence
-    /// is read, so the parser never commits to a root early ("The troops fired": not
-    /// `troops`); every other arc has another label.
-    fn is_valid(&self, class: usize, n_labels: usize, root: usize) -> bool {
+    /// The transitions this state allows. Words reach the dummy root only by `LEFT(root)`, once
+    /// the rest of the sentence is read, so the parser never commits to a root early ("The
+    /// troops fired": not `troops`); every other arc has another label.
+    fn allowed(&self) -> Allowed {
         let s0 = self.top();
         let has_word = self.next < self.root();
-        match class {
-            SHIFT => has_word,
-            REDUCE => s0 != NONE && self.heads[s0] != NONE,
-            c if c < 2 + n_labels => {
-                s0 != NONE && self.heads[s0] == NONE && ((c - 2 == root) != has_word)
-            }
-            c => s0 != NONE && has_word && c - 2 - n_labels != root,
+        let headless = s0 != NONE && self.heads[s0] == NONE;
+        Allowed {
+            shift: has_word,
+            reduce: s0 != NONE && !headless,
+            left: headless,
+            left_root_only: !has_word,
+            right: s0 != NONE && has_word,
         }
     }
 
-    /// The valid class with the highest score, the first of ties; `SHIFT` if none is valid.
-    /// The same choice as testing [`State::is_valid`] class by class, with the tests made once.
+    /// The allowed class with the highest score, the first of ties; `SHIFT` if none is.
     fn best_valid(&self, scores: &[i16], n_labels: usize, root: usize) -> usize {
-        let s0 = self.top();
-        let has_word = self.next < self.root();
+        let allowed = self.allowed();
         let (mut best, mut best_score) = (SHIFT, i32::MIN);
         let mut consider = |range: std::ops::Range<usize>, skip: usize| {
             for class in range {
@@ -145,20 +142,20 @@ impl State {
                 }
             }
         };
-        if has_word {
+        if allowed.shift {
             consider(SHIFT..SHIFT + 1, NONE);
         }
-        if s0 != NONE && self.heads[s0] != NONE {
+        if allowed.reduce {
             consider(REDUCE..REDUCE + 1, NONE);
         }
-        if s0 != NONE && self.heads[s0] == NONE {
-            if has_word {
-                consider(2..2 + n_labels, 2 + root);
-            } else {
+        if allowed.left {
+            if allowed.left_root_only {
                 consider(2 + root..3 + root, NONE);
+            } else {
+                consider(2..2 + n_labels, 2 + root);
             }
         }
-        if s0 != NONE && has_word {
+        if allowed.right {
             let right = 2 + n_labels;
             consider(right..right + n_labels, right + root);
         }
@@ -198,8 +195,9 @@ impl State {
         in_stack: &mut [bool],
         costs: &mut [u32],
     ) {
+        let allowed = self.allowed();
         for (class, cost) in costs.iter_mut().enumerate() {
-            *cost = if self.is_valid(class, n_labels, root) {
+            *cost = if allowed.allows(class, n_labels, root) {
                 0
             } else {
                 u32::MAX
@@ -246,6 +244,31 @@ impl State {
                     + stack_deps_of_b
                     + u32::from(gold_heads[b] == s0 && gold_labels[b] as usize != l);
             }
+        }
+    }
+}
+
+/// Which transitions a state allows (`State::allowed`), the rules in one place for parsing and
+/// for the oracle.
+struct Allowed {
+    shift: bool,
+    reduce: bool,
+    /// A left arc from the first buffer word to the headless top of the stack...
+    left: bool,
+    /// ... labelled `root` when (and only when) that word is the dummy root.
+    left_root_only: bool,
+    /// A right arc, never labelled `root`.
+    right: bool,
+}
+
+impl Allowed {
+    /// Whether `class` is allowed; `n_labels` splits the arc classes, `root` is the root label.
+    fn allows(&self, class: usize, n_labels: usize, root: usize) -> bool {
+        match class {
+            SHIFT => self.shift,
+            REDUCE => self.reduce,
+            c if c < 2 + n_labels => self.left && ((c - 2 == root) == self.left_root_only),
+            c => self.right && c - 2 - n_labels != root,
         }
     }
 }
@@ -412,6 +435,7 @@ impl Parser {
             feature(73, s1p, 0, 0),
             feature(74, s1w, s1p, 0),
             feature(75, s1p, s0p, b0p),
+            feature(76, s1w, s0w, b0p),
             feature(77, b0c, b1c, b2c),
             feature(78, s0c, b0c, b1c),
             feature(79, s0hc, s0c, b0c),
@@ -419,7 +443,6 @@ impl Parser {
             feature(81, s0c, s0rc, b0c),
             feature(82, s0c, b0c, b0lc),
             feature(83, s1c, s0c, b0c),
-            feature(76, s1w, s0w, b0p),
         ]);
     }
 

@@ -64,7 +64,7 @@ pub fn hash_str(s: &str) -> u64 {
 #[inline]
 pub fn feature(template: u64, a: u64, b: u64, c: u64) -> u32 {
     // Four multiplications instead of the three full mixes this once was (the parser computes
-    // 77 of these per transition): the template and `a` are combined before a multiplication, so
+    // 74 of these per transition): the template and `a` are combined before a multiplication, so
     // that (template, a) pairs stay distinct, and `b` and `c` enter through different odd
     // multipliers; the last multiply-fold spreads every input bit over the 32 kept.
     let h = (template.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ a).wrapping_mul(0xBF58_476D_1CE4_E5B9)
@@ -193,8 +193,8 @@ impl TrainingWeights {
 /// decision) are stored dense, one `i16` per class, marked by a cell count of 0, so that adding
 /// them is a loop the compiler vectorises. Weights are quantised to 16 bits (see
 /// [`MAX_FEATURES`]), so scores are integers in units of [`Weights::scale`], which changes no
-/// decision (only the argmax is used). Scoring probes every feature's slot before reading any row, so
-/// that cache misses overlap instead of following each other.
+/// decision (only the argmax is used). Scoring probes every feature's slot before reading any
+/// row, so that cache misses overlap instead of following each other.
 #[derive(Debug, Default, Clone)]
 pub struct Weights {
     n_classes: usize,
@@ -251,6 +251,12 @@ impl Weights {
         self.n_classes.div_ceil(16)
     }
 
+    /// Dense row `row`: [`Weights::chunks`] chunks of 16 weights.
+    fn dense_row(&self, row: usize) -> &[[i16; 16]] {
+        let chunks = self.chunks();
+        &self.dense[row * chunks..(row + 1) * chunks]
+    }
+
     /// Whether a row of `len` cells is stored dense: when adding it cell by cell would cost
     /// more than a vectorised pass over every class.
     fn is_dense(&self, len: usize) -> bool {
@@ -294,11 +300,11 @@ impl Weights {
     /// scores were 16 bits wide); weights written by [`TrainingWeights::average`] already fit.
     fn fit_scores(&mut self) {
         // Row maxima straight from the table: this runs on every model load.
-        let chunks = self.chunks();
         let row_max = |slot: u64| {
             let start = ((slot >> 8) & 0xFF_FFFF) as usize;
             let max = match (slot & 0xFF) as usize {
-                0 => self.dense[start * chunks..(start + 1) * chunks]
+                0 => self
+                    .dense_row(start)
                     .iter()
                     .flatten()
                     .map(|q| q.unsigned_abs())
@@ -363,7 +369,8 @@ impl Weights {
     fn row(&self, slot: u64) -> Vec<(u16, i16)> {
         let start = ((slot >> 8) & 0xFF_FFFF) as usize;
         match (slot & 0xFF) as usize {
-            0 => self.dense[start * self.chunks()..(start + 1) * self.chunks()]
+            0 => self
+                .dense_row(start)
                 .iter()
                 .flatten()
                 .take(self.n_classes)

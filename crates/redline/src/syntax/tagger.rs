@@ -45,6 +45,23 @@ pub struct Tagger {
     /// The second pass, which also sees the first pass's tags of the next two words; empty
     /// when the tagger was trained without it.
     second_pass: Weights,
+    /// Each class's universal part of speech as an index into [`UPOS`], computed once from
+    /// `classes` so that the parser's coarse tags cost no string comparison per word.
+    coarse: Vec<u16>,
+}
+
+/// The universal parts of speech, whose indices are the parser's coarse tags.
+const UPOS: [&str; 17] = [
+    "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN",
+    "PUNCT", "SCONJ", "SYM", "VERB", "X",
+];
+
+/// The index of each class's UPOS in [`UPOS`] (17 for an unknown one).
+fn coarse_classes(classes: &[(String, String)]) -> Vec<u16> {
+    classes
+        .iter()
+        .map(|(upos, _)| UPOS.iter().position(|u| u == upos).unwrap_or(UPOS.len()) as u16)
+        .collect()
 }
 
 const NO_TAG: u64 = 0xFFFF;
@@ -438,6 +455,7 @@ impl Tagger {
             })
             .collect();
         let mut tagger = Tagger {
+            coarse: coarse_classes(&classes),
             classes,
             tag_dictionary,
             likely_tags,
@@ -494,6 +512,16 @@ impl Tagger {
         }
     }
 
+    /// The coarse tag (UPOS index) of a class.
+    pub(crate) fn coarse(&self, tag: u16) -> u16 {
+        self.coarse[tag as usize]
+    }
+
+    /// Whether a class is punctuation.
+    pub(crate) fn is_punct(&self, tag: u16) -> bool {
+        UPOS.get(usize::from(self.coarse(tag))) == Some(&"PUNCT")
+    }
+
     /// The number of stored weights.
     pub fn n_weights(&self) -> usize {
         self.weights.len() + self.second_pass.len()
@@ -546,6 +574,7 @@ impl Tagger {
             return Err(r.error("tagger weights do not match its classes"));
         }
         Ok(Tagger {
+            coarse: coarse_classes(&classes),
             classes,
             tag_dictionary,
             likely_tags,

@@ -41,6 +41,10 @@ pub enum SyntaxCommand {
         /// Train the tagger's second pass (slower, barely more accurate).
         #[arg(long)]
         tagger_second_pass: bool,
+        /// Train the parser this many times (each run explores differently) and keep the mean
+        /// of their weights.
+        #[arg(long, default_value_t = TrainOptions::default().parser_runs)]
+        parser_runs: usize,
     },
     /// Score a model on a CoNLL-U file (gold tokens, or --raw text); prints one JSON object.
     Eval {
@@ -106,6 +110,7 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
             tagger_epochs,
             folds,
             tagger_second_pass,
+            parser_runs,
         } => {
             let options = TrainOptions {
                 seed,
@@ -113,6 +118,7 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
                 parser_epochs: epochs,
                 jackknife_folds: folds,
                 tagger_second_pass,
+                parser_runs,
             };
             run_train(&train_path, dev.as_deref(), &out, &options)
         }

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use super::SyntaxError;
 use super::conllu::Sentence;
 use super::model::{ByteReader, ByteWriter};
+use super::perceptron::StrMap;
 use crate::text::Lemmatizer;
 
 /// An edit from a form to its lemma, applied to the form as cased by its tag's case rule.
@@ -57,12 +58,12 @@ const MAX_SUFFIX: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct LemmaModel {
     /// `form TAB xpos` -> lemma, where the steps below are wrong.
-    exceptions: HashMap<String, String>,
+    exceptions: StrMap<String, String>,
     /// Training forms that always had the same lemma, whatever their tag: these stay right
     /// when the tagger is wrong (`Pizza` tagged NN instead of NNP keeps its capital).
-    form_lemmas: HashMap<String, String>,
+    form_lemmas: StrMap<String, String>,
     /// `xpos TAB suffix` -> the most frequent edit script.
-    rules: HashMap<String, EditScript>,
+    rules: StrMap<String, EditScript>,
     /// Tags whose lemmas keep the form's capitals (`NNP`: `Venus`); others are lower-cased
     /// (`NN`: `Laughter` -> `laughter`).
     case_keeping_tags: Vec<String>,
@@ -172,9 +173,9 @@ impl LemmaModel {
             .collect();
         case_keeping_tags.sort();
         let mut model = LemmaModel {
-            exceptions: HashMap::new(),
-            form_lemmas: HashMap::new(),
-            rules: HashMap::new(),
+            exceptions: StrMap::default(),
+            form_lemmas: StrMap::default(),
+            rules: StrMap::default(),
             case_keeping_tags,
             lexicon,
         };
@@ -281,17 +282,17 @@ impl LemmaModel {
             case_keeping_tags.push(r.str("case-keeping tag")?);
         }
         let n = r.u32("exception count")? as usize;
-        let mut exceptions = HashMap::with_capacity(n);
+        let mut exceptions = StrMap::with_capacity_and_hasher(n, Default::default());
         for _ in 0..n {
             exceptions.insert(r.str("exception key")?, r.str("exception lemma")?);
         }
         let n = r.u32("form lemma count")? as usize;
-        let mut form_lemmas = HashMap::with_capacity(n);
+        let mut form_lemmas = StrMap::with_capacity_and_hasher(n, Default::default());
         for _ in 0..n {
             form_lemmas.insert(r.str("form")?, r.str("form lemma")?);
         }
         let n = r.u32("rule count")? as usize;
-        let mut rules = HashMap::with_capacity(n);
+        let mut rules = StrMap::with_capacity_and_hasher(n, Default::default());
         for _ in 0..n {
             let key = r.str("rule key")?;
             let strip = r.u8("rule strip")?;

@@ -45,14 +45,35 @@ struct State {
     next: usize,
     heads: Vec<usize>,
     labels: Vec<u16>,
-    left1: Vec<usize>,
-    left2: Vec<usize>,
-    right1: Vec<usize>,
-    right2: Vec<usize>,
-    n_left: Vec<u8>,
-    n_right: Vec<u8>,
-    left_labels: Vec<u64>,
-    right_labels: Vec<u64>,
+    /// Per word, its dependents so far (one allocation for what the features read).
+    deps: Vec<Deps>,
+}
+
+/// A word's dependents so far: the two outermost on each side, how many on each side, and the
+/// set of their labels (a bit per label, modulo 64).
+#[derive(Debug, Clone, Copy)]
+struct Deps {
+    left1: usize,
+    left2: usize,
+    right1: usize,
+    right2: usize,
+    n_left: u8,
+    n_right: u8,
+    left_labels: u64,
+    right_labels: u64,
+}
+
+impl Deps {
+    const EMPTY: Deps = Deps {
+        left1: NONE,
+        left2: NONE,
+        right1: NONE,
+        right2: NONE,
+        n_left: 0,
+        n_right: 0,
+        left_labels: 0,
+        right_labels: 0,
+    };
 }
 
 impl State {
@@ -64,14 +85,7 @@ impl State {
             next: 1,
             heads: vec![NONE; size],
             labels: vec![0; size],
-            left1: vec![NONE; size],
-            left2: vec![NONE; size],
-            right1: vec![NONE; size],
-            right2: vec![NONE; size],
-            n_left: vec![0; size],
-            n_right: vec![0; size],
-            left_labels: vec![0; size],
-            right_labels: vec![0; size],
+            deps: vec![Deps::EMPTY; size],
         }
     }
 
@@ -93,24 +107,25 @@ impl State {
         self.heads[dep] = head;
         self.labels[dep] = label;
         let bit = 1u64 << (label % 64);
+        let d = &mut self.deps[head];
         if dep < head {
-            if self.left1[head] == NONE || dep < self.left1[head] {
-                self.left2[head] = self.left1[head];
-                self.left1[head] = dep;
-            } else if self.left2[head] == NONE || dep < self.left2[head] {
-                self.left2[head] = dep;
+            if d.left1 == NONE || dep < d.left1 {
+                d.left2 = d.left1;
+                d.left1 = dep;
+            } else if d.left2 == NONE || dep < d.left2 {
+                d.left2 = dep;
             }
-            self.n_left[head] = self.n_left[head].saturating_add(1);
-            self.left_labels[head] |= bit;
+            d.n_left = d.n_left.saturating_add(1);
+            d.left_labels |= bit;
         } else {
-            if self.right1[head] == NONE || dep > self.right1[head] {
-                self.right2[head] = self.right1[head];
-                self.right1[head] = dep;
-            } else if self.right2[head] == NONE || dep > self.right2[head] {
-                self.right2[head] = dep;
+            if d.right1 == NONE || dep > d.right1 {
+                d.right2 = d.right1;
+                d.right1 = dep;
+            } else if d.right2 == NONE || dep > d.right2 {
+                d.right2 = dep;
             }
-            self.n_right[head] = self.n_right[head].saturating_add(1);
-            self.right_labels[head] |= bit;
+            d.n_right = d.n_right.saturating_add(1);
+            d.right_labels |= bit;
         }
     }
 
@@ -131,35 +146,37 @@ impl State {
     }
 
     /// The allowed class with the highest score, the first of ties; `SHIFT` if none is.
-    fn best_valid(&self, scores: &[i16], n_labels: usize, root: usize) -> usize {
+    /// `scores` is scratch: the classes not allowed are set to `i16::MIN` (which no sum of
+    /// quantised weights reaches), so that the search is one maximum and one scan, loops the
+    /// compiler vectorises, rather than a branch per class.
+    fn best_valid(&self, scores: &mut [i16], n_labels: usize, root: usize) -> usize {
         let allowed = self.allowed();
-        let (mut best, mut best_score) = (SHIFT, i32::MIN);
-        let mut consider = |range: std::ops::Range<usize>, skip: usize| {
-            for class in range {
-                if class != skip && i32::from(scores[class]) > best_score {
-                    best = class;
-                    best_score = i32::from(scores[class]);
-                }
-            }
-        };
-        if allowed.shift {
-            consider(SHIFT..SHIFT + 1, NONE);
+        let (left, right) = (2, 2 + n_labels);
+        if !allowed.shift {
+            scores[SHIFT] = i16::MIN;
         }
-        if allowed.reduce {
-            consider(REDUCE..REDUCE + 1, NONE);
+        if !allowed.reduce {
+            scores[REDUCE] = i16::MIN;
         }
-        if allowed.left {
-            if allowed.left_root_only {
-                consider(2 + root..3 + root, NONE);
-            } else {
-                consider(2..2 + n_labels, 2 + root);
-            }
+        if !allowed.left {
+            scores[left..right].fill(i16::MIN);
+        } else if allowed.left_root_only {
+            scores[left..left + root].fill(i16::MIN);
+            scores[left + root + 1..right].fill(i16::MIN);
+        } else {
+            scores[left + root] = i16::MIN;
         }
-        if allowed.right {
-            let right = 2 + n_labels;
-            consider(right..right + n_labels, right + root);
+        if !allowed.right {
+            scores[right..right + n_labels].fill(i16::MIN);
+        } else {
+            scores[right + root] = i16::MIN;
         }
-        best
+        let scores = &scores[..right + n_labels];
+        let max = scores.iter().copied().max().unwrap_or(i16::MIN);
+        if max == i16::MIN {
+            return SHIFT;
+        }
+        scores.iter().position(|&s| s == max).unwrap_or(SHIFT)
     }
 
     fn apply(&mut self, class: usize, n_labels: usize) {
@@ -320,13 +337,10 @@ impl Parser {
         let b2 = if b0 + 1 < root { b0 + 2 } else { NONE };
         let s0h = at(&st.heads, s0);
         let s0h2 = at(&st.heads, s0h);
-        let (s0l, s0l2, s0r, s0r2) = (
-            at(&st.left1, s0),
-            at(&st.left2, s0),
-            at(&st.right1, s0),
-            at(&st.right2, s0),
-        );
-        let (b0l, b0l2) = (at(&st.left1, b0), at(&st.left2, b0));
+        let s0d = if s0 == NONE { Deps::EMPTY } else { st.deps[s0] };
+        let b0d = st.deps[b0];
+        let (s0l, s0l2, s0r, s0r2) = (s0d.left1, s0d.left2, s0d.right1, s0d.right2);
+        let (b0l, b0l2) = (b0d.left1, b0d.left2);
         let (s0w, s0p) = tok(s0);
         let (s1w, s1p) = tok(s1);
         let (b0w, b0p) = tok(b0);
@@ -349,14 +363,14 @@ impl Parser {
             (NULL, NULL, NULL, NULL)
         } else {
             (
-                u64::from(st.n_left[s0]),
-                u64::from(st.n_right[s0]),
-                st.left_labels[s0],
-                st.right_labels[s0],
+                u64::from(s0d.n_left),
+                u64::from(s0d.n_right),
+                s0d.left_labels,
+                s0d.right_labels,
             )
         };
-        let b0vl = u64::from(st.n_left[b0]);
-        let b0sl = st.left_labels[b0];
+        let b0vl = u64::from(b0d.n_left);
+        let b0sl = b0d.left_labels;
         // The coarse tag (UPOS) packed above the fine one; 17 values generalise where the
         // fine tags' triples are sparse.
         let c = |p: u64| {
@@ -486,7 +500,7 @@ impl Parser {
             Self::features(&st, &w, &p, &mut features);
             scores[..n_classes].fill(0);
             self.weights.score(&features, &mut scores);
-            let best = st.best_valid(&scores[..n_classes], n_labels, root);
+            let best = st.best_valid(&mut scores[..n_classes], n_labels, root);
             st.apply(best, n_labels);
         }
         self.finish(st, punct)
@@ -529,6 +543,7 @@ impl Parser {
         sentences: &[ParserExample],
         labels: Vec<String>,
         epochs: usize,
+        runs: usize,
         rng: &mut Rng,
         progress: &mut dyn FnMut(&str),
     ) -> Parser {
@@ -536,9 +551,24 @@ impl Parser {
             labels,
             weights: Weights::default(),
         };
-        let n_labels = parser.labels.len();
-        let n_classes = parser.n_classes();
-        let root = parser.root_label();
+        let trained: Vec<TrainingWeights> = (0..runs)
+            .map(|_| parser.train_run(sentences, epochs, rng, progress))
+            .collect();
+        let refs: Vec<&TrainingWeights> = trained.iter().collect();
+        parser.weights = TrainingWeights::average_runs(&refs, 0.05);
+        parser
+    }
+
+    fn train_run(
+        &self,
+        sentences: &[ParserExample],
+        epochs: usize,
+        rng: &mut Rng,
+        progress: &mut dyn FnMut(&str),
+    ) -> TrainingWeights {
+        let n_labels = self.labels.len();
+        let n_classes = self.n_classes();
+        let root = self.root_label();
         let mut training = TrainingWeights::new(n_classes);
         let mut order: Vec<usize> = (0..sentences.len()).collect();
         let mut features = Vec::with_capacity(80);
@@ -607,8 +637,7 @@ impl Parser {
                 100.0 * correct as f64 / total.max(1) as f64
             ));
         }
-        parser.weights = training.average(0.05);
-        parser
+        training
     }
 
     /// A copy without the weights smaller than `min_abs` in magnitude.

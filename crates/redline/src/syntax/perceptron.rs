@@ -41,6 +41,54 @@ impl Hasher for PrehashedHasher {
 /// A hash map keyed by already-hashed values.
 pub type PrehashedMap<K, V> = HashMap<K, V, BuildHasherDefault<PrehashedHasher>>;
 
+/// A fast hasher for the string-keyed tables read on every word (tag dictionary, likely tags,
+/// lexicon, lemma tables): eight bytes per multiply, as in rustc's FxHash. The keys come from
+/// the model and the training data, not from an adversary, so SipHash's flood resistance buys
+/// nothing there, and it cost more than the tagger's feature hashing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StrHasher(u64);
+
+impl StrHasher {
+    const K: u64 = 0xF135_7AEA_2E62_A9C5;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0 ^ word).wrapping_mul(Self::K).rotate_left(26);
+    }
+}
+
+impl Hasher for StrHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        // hashbrown takes its control bits from the top of the hash: spread every bit there.
+        mix(self.0, 0)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+    #[inline]
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+}
+
+/// A hash map with [`StrHasher`], for keys that are strings.
+pub type StrMap<K, V> = HashMap<K, V, BuildHasherDefault<StrHasher>>;
+
 /// Mixes two 64-bit values into one (a multiply-xorshift, as in splitmix64).
 #[inline]
 pub fn mix(a: u64, b: u64) -> u64 {
@@ -147,20 +195,35 @@ impl TrainingWeights {
 
     /// The averaged weights, dropping those smaller than `min_abs` in magnitude.
     pub fn average(&self, min_abs: f32) -> Weights {
-        let step = f64::from(self.step.max(1));
-        let mut keys: Vec<u32> = self.rows.keys().copied().collect();
+        Self::average_runs(&[self], min_abs)
+    }
+
+    /// The mean of several runs' averaged weights (over the same classes), dropping those
+    /// smaller than `min_abs` in magnitude.
+    pub fn average_runs(runs: &[&TrainingWeights], min_abs: f32) -> Weights {
+        let n_classes = runs.first().map_or(0, |r| r.n_classes);
+        let mut sums: PrehashedMap<u32, Vec<(u16, f32)>> = PrehashedMap::default();
+        for run in runs {
+            let step = f64::from(run.step.max(1));
+            for (key, row) in &run.rows {
+                let sum = sums.entry(*key).or_default();
+                for c in row {
+                    let total = c.total + f64::from(run.step - c.stamp) * f64::from(c.weight);
+                    let value = (total / step) as f32 / runs.len() as f32;
+                    match sum.iter_mut().find(|(class, _)| *class == c.class) {
+                        Some(cell) => cell.1 += value,
+                        None => sum.push((c.class, value)),
+                    }
+                }
+            }
+        }
+        let mut keys: Vec<u32> = sums.keys().copied().collect();
         keys.sort_unstable();
         let averaged: Vec<(u32, Vec<(u16, f32)>)> = keys
             .into_iter()
             .map(|key| {
-                let mut cells: Vec<(u16, f32)> = self.rows[&key]
-                    .iter()
-                    .map(|c| {
-                        let total = c.total + f64::from(self.step - c.stamp) * f64::from(c.weight);
-                        (c.class, (total / step) as f32)
-                    })
-                    .filter(|(_, w)| w.abs() >= min_abs)
-                    .collect();
+                let mut cells = sums.remove(&key).expect("a key of the map");
+                cells.retain(|(_, w)| w.abs() >= min_abs);
                 cells.sort_unstable_by_key(|c| c.0);
                 (key, cells)
             })
@@ -170,7 +233,7 @@ impl TrainingWeights {
             .iter()
             .map(|(_, cells)| cells.iter().map(|c| c.1.abs()).fold(0f32, f32::max));
         let mut weights = Weights::with_rows(
-            self.n_classes,
+            n_classes,
             averaged.len(),
             Weights::scale_for(worst_sum(row_maxima)),
         );

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use super::SyntaxError;
 use super::conllu::Sentence;
 use super::model::{ByteReader, ByteWriter};
-use super::perceptron::{Rng, Scores, TrainingWeights, Weights, feature, hash_str};
+use super::perceptron::{Rng, Scores, StrMap, TrainingWeights, Weights, feature, hash_str};
 
 /// A word's hashed properties, computed once per sentence.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,9 +38,9 @@ pub struct Tagger {
     /// The classes: (UPOS, XPOS).
     pub classes: Vec<(String, String)>,
     /// Forms whose tag is (nearly) certain: at least 20 occurrences, 97% with one class.
-    tag_dictionary: HashMap<String, u16>,
+    tag_dictionary: StrMap<String, u16>,
     /// The most frequent class of every lower-case training form.
-    likely_tags: HashMap<String, u16>,
+    likely_tags: StrMap<String, u16>,
     weights: Weights,
     /// The second pass, which also sees the first pass's tags of the next two words; empty
     /// when the tagger was trained without it.
@@ -101,8 +101,8 @@ const POS_LEXICON: &str = include_str!("../../data/pos_lexicon.tsv");
 const NOT_IN_LEXICON: u64 = 0x40;
 
 /// The word classes of lower-case forms as bit masks: noun, verb, adjective, adverb, auxiliary.
-fn pos_lexicon() -> &'static HashMap<&'static str, u64> {
-    static LEXICON: OnceLock<HashMap<&'static str, u64>> = OnceLock::new();
+fn pos_lexicon() -> &'static StrMap<&'static str, u64> {
+    static LEXICON: OnceLock<StrMap<&'static str, u64>> = OnceLock::new();
     LEXICON.get_or_init(|| {
         POS_LEXICON
             .lines()
@@ -424,7 +424,7 @@ impl Tagger {
                 .map(|(t, c)| (*t, *c))
                 .expect("a counted form has a tag")
         };
-        let mut tag_dictionary = HashMap::new();
+        let mut tag_dictionary = StrMap::default();
         for (form, m) in &counts {
             let total: usize = m.values().sum();
             let (tag, n) = best(m);
@@ -554,7 +554,7 @@ impl Tagger {
         for _ in 0..n {
             classes.push((r.str("upos")?, r.str("xpos")?));
         }
-        let mut maps = [HashMap::new(), HashMap::new()];
+        let mut maps: [StrMap<String, u16>; 2] = [StrMap::default(), StrMap::default()];
         for map in &mut maps {
             let len = r.u32("tag dictionary size")? as usize;
             map.reserve(len);

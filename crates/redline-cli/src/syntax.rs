@@ -45,6 +45,13 @@ pub enum SyntaxCommand {
         /// of their weights.
         #[arg(long, default_value_t = TrainOptions::default().parser_runs)]
         parser_runs: usize,
+        /// The parser's beam width: above 1, greedy training goes on with a beam, and the model
+        /// parses with it (the accurate model: --beam 8).
+        #[arg(long, default_value_t = TrainOptions::default().beam)]
+        beam: usize,
+        /// Parser passes with the beam.
+        #[arg(long, default_value_t = TrainOptions::default().beam_epochs)]
+        beam_epochs: usize,
     },
     /// Score a model on a CoNLL-U file (gold tokens, or --raw text); prints one JSON object.
     Eval {
@@ -53,21 +60,23 @@ pub enum SyntaxCommand {
         /// Tokenise and split the text ourselves and score CoNLL 2018-style F1.
         #[arg(long)]
         raw: bool,
-        /// A model file instead of the embedded model.
-        #[arg(long)]
-        model: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
         /// Also write the predicted sentences as CoNLL-U to this file (gold tokens only).
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Parse from the file's own tags instead of the tagger's (gold tokens only): how much
+        /// of the parser's error comes from tagging.
+        #[arg(long, conflicts_with = "raw")]
+        gold_tags: bool,
     },
     /// Tokenise, tag, lemmatise and parse text; prints CoNLL-U.
     Parse {
         /// A text file, or - for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
-        /// A model file instead of the embedded model.
-        #[arg(long)]
-        model: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
     },
     /// Drop small weights from a model, making it smaller and faster.
     Prune {
@@ -93,10 +102,21 @@ pub enum SyntaxCommand {
         /// How many sentences to parse (the corpus repeats).
         #[arg(long, default_value_t = 100_000)]
         sentences: usize,
-        /// A model file instead of the embedded model.
-        #[arg(long)]
-        model: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
     },
+}
+
+/// Which model to use.
+#[derive(Debug, clap::Args)]
+pub struct ModelArgs {
+    /// A model file instead of an embedded model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The embedded accurate model (a parser trained and searching with a beam of 8: more
+    /// accurate, about ten times slower).
+    #[arg(long, conflicts_with = "model")]
+    accurate: bool,
 }
 
 pub fn run(command: SyntaxCommand) -> Result<()> {
@@ -111,6 +131,8 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
             folds,
             tagger_second_pass,
             parser_runs,
+            beam,
+            beam_epochs,
         } => {
             let options = TrainOptions {
                 seed,
@@ -119,6 +141,8 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
                 jackknife_folds: folds,
                 tagger_second_pass,
                 parser_runs,
+                beam,
+                beam_epochs,
             };
             run_train(&train_path, dev.as_deref(), &out, &options)
         }
@@ -127,15 +151,16 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
             raw,
             model,
             output,
-        } => run_eval(&file, raw, model.as_deref(), output.as_deref()),
-        SyntaxCommand::Parse { file, model } => run_parse(&file, model.as_deref()),
+            gold_tags,
+        } => run_eval(&file, raw, &model, output.as_deref(), gold_tags),
+        SyntaxCommand::Parse { file, model } => run_parse(&file, &model),
         SyntaxCommand::Prune {
             model,
             out,
             tagger_min,
             parser_min,
         } => {
-            let pruned = load_model(Some(&model))?.pruned(tagger_min, parser_min);
+            let pruned = read_model(&model)?.pruned(tagger_min, parser_min);
             let bytes = pruned.to_bytes();
             std::fs::write(&out, &bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
@@ -152,7 +177,7 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
             data,
             sentences,
             model,
-        } => run_bench(&data, sentences, model.as_deref()),
+        } => run_bench(&data, sentences, &model),
     }
 }
 
@@ -162,14 +187,20 @@ pub fn read_treebank(path: &Path) -> Result<Vec<Sentence>> {
     Ok(parse_conllu(&path.display().to_string(), &text)?)
 }
 
-pub fn load_model(path: Option<&Path>) -> Result<SyntaxModel> {
-    match path {
-        None => Ok(SyntaxModel::embedded().context("the embedded syntax model")?),
-        Some(p) => {
-            let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-            SyntaxModel::from_bytes(&bytes).with_context(|| format!("{}", p.display()))
+/// The model the arguments name: a file, the embedded accurate model, or the embedded default.
+pub fn load_model(args: &ModelArgs) -> Result<SyntaxModel> {
+    match (&args.model, args.accurate) {
+        (Some(path), _) => read_model(path),
+        (None, true) => {
+            Ok(SyntaxModel::embedded_accurate().context("the embedded accurate syntax model")?)
         }
+        (None, false) => Ok(SyntaxModel::embedded().context("the embedded syntax model")?),
     }
+}
+
+fn read_model(path: &Path) -> Result<SyntaxModel> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    SyntaxModel::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
 }
 
 /// CPU time (user and system) this process has used, where the system says (Linux, where
@@ -244,10 +275,11 @@ fn round2(x: f64) -> f64 {
 fn run_eval(
     file: &Path,
     raw: bool,
-    model_path: Option<&Path>,
+    model_args: &ModelArgs,
     output: Option<&Path>,
+    gold_tags: bool,
 ) -> Result<()> {
-    let model = load_model(model_path)?;
+    let model = load_model(model_args)?;
     let gold = read_treebank(file)?;
     let json = if raw {
         let gold_raw = raw_text(&gold);
@@ -279,7 +311,16 @@ fn run_eval(
         })
     } else {
         let start = Instant::now();
-        let predicted: Vec<Sentence> = gold.iter().map(|s| model.annotate(s)).collect();
+        let predicted: Vec<Sentence> = gold
+            .iter()
+            .map(|s| {
+                if gold_tags {
+                    model.annotate_with_gold_tags(s)
+                } else {
+                    model.annotate(s)
+                }
+            })
+            .collect();
         let secs = start.elapsed().as_secs_f64();
         let scores = score_gold_tokens(&gold, &predicted);
         if let Some(out) = output {
@@ -287,7 +328,7 @@ fn run_eval(
                 .with_context(|| format!("cannot write {}", out.display()))?;
         }
         serde_json::json!({
-            "mode": "gold_tokens",
+            "mode": if gold_tags { "gold_tags" } else { "gold_tokens" },
             "upos": round2(scores.upos),
             "xpos": round2(scores.xpos),
             "lemma": round2(scores.lemma),
@@ -302,8 +343,8 @@ fn run_eval(
     Ok(())
 }
 
-fn run_parse(file: &Path, model_path: Option<&Path>) -> Result<()> {
-    let model = load_model(model_path)?;
+fn run_parse(file: &Path, model_args: &ModelArgs) -> Result<()> {
+    let model = load_model(model_args)?;
     let mut text = String::new();
     if file == Path::new("-") {
         std::io::stdin()
@@ -326,9 +367,9 @@ fn run_parse(file: &Path, model_path: Option<&Path>) -> Result<()> {
     }
 }
 
-fn run_bench(data: &Path, n_sentences: usize, model_path: Option<&Path>) -> Result<()> {
+fn run_bench(data: &Path, n_sentences: usize, model_args: &ModelArgs) -> Result<()> {
     let load_start = Instant::now();
-    let model = load_model(model_path)?;
+    let model = load_model(model_args)?;
     let load_ms = load_start.elapsed().as_secs_f64() * 1000.0;
     let corpus = crate::bench::ud_sentences(data)?;
     // Tokens first, so that the timed loop is tagging, lemmatising and parsing only; the

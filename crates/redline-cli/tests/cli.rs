@@ -402,8 +402,8 @@ fn dict_check_reports_defects_with_file_and_line() {
     );
 }
 
-/// The committed syntax model reproduces the scores recorded beside it (EWT test, gold tokens)
-/// within 0.1 point, so a model and its README numbers cannot drift apart.
+/// The committed syntax models reproduce the scores recorded beside them (EWT test, gold
+/// tokens) within 0.1 point, so a model and its README numbers cannot drift apart.
 #[test]
 fn syntax_eval_reproduces_the_recorded_test_scores() {
     let shared = shared();
@@ -411,23 +411,33 @@ fn syntax_eval_reproduces_the_recorded_test_scores() {
         &std::fs::read_to_string(repo().join("crates/redline/data/syntax.scores.json")).unwrap(),
     )
     .unwrap();
-    let out = run(redline()
-        .args(["syntax", "eval"])
-        .arg(shared.join("data/ud-ewt/en_ewt-ud-test.conllu")));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let measured: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["upos", "xpos", "lemma", "uas", "las"] {
-        let (m, r) = (
-            measured[key].as_f64().unwrap(),
-            recorded["ewt_test"][key].as_f64().unwrap(),
+    // The default model, and the accurate one (its parser searching with a beam).
+    for (flags, key) in [
+        (&[][..], "ewt_test"),
+        (&["--accurate"][..], "accurate_ewt_test"),
+    ] {
+        let out = run(redline()
+            .args(["syntax", "eval"])
+            .args(flags)
+            .arg(shared.join("data/ud-ewt/en_ewt-ud-test.conllu")));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
         );
-        assert!((m - r).abs() <= 0.1, "{key}: measured {m}, recorded {r}");
+        let measured: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for score in ["upos", "xpos", "lemma", "uas", "las"] {
+            let (m, r) = (
+                measured[score].as_f64().unwrap(),
+                recorded[key][score].as_f64().unwrap(),
+            );
+            assert!(
+                (m - r).abs() <= 0.1,
+                "{key} {score}: measured {m}, recorded {r}"
+            );
+        }
+        assert!(measured["sentences_per_second"].as_f64().unwrap() > 0.0);
     }
-    assert!(measured["sentences_per_second"].as_f64().unwrap() > 0.0);
 }
 
 #[test]

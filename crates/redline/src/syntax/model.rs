@@ -15,8 +15,9 @@ pub const MAGIC: &[u8] = b"REDLINE-SYNTAX";
 /// unknown words as one value, weights quantised so that 16-bit scores cannot overflow. A
 /// version 1 model would load and parse nonsense, so it is refused. Version 3: the parser's dummy
 /// root is at the end of the buffer. Version 4: ten parser templates fewer. Version 5: parser
-/// tag values carry the coarse tag (UPOS), seven templates over coarse tags.
-pub const FORMAT_VERSION: u32 = 5;
+/// tag values carry the coarse tag (UPOS), seven templates over coarse tags. Version 6: the
+/// parser's beam width, after its labels.
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Appends little-endian values to a byte vector.
 #[derive(Debug, Default)]

@@ -34,11 +34,14 @@ pub struct Parser {
     /// The dependency labels, with subtypes (`nmod:poss`).
     pub labels: Vec<String>,
     weights: Weights,
+    /// How many states [`Parser::parse`] keeps: 1 (or 0) parses greedily, more search with a
+    /// beam, for weights trained with one.
+    pub beam: usize,
 }
 
 /// A parse in progress. Words are 1..=n; the dummy root is `n + 1`, the last word of the
 /// buffer, which is never shifted.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct State {
     n: usize,
     stack: Vec<usize>,
@@ -87,6 +90,16 @@ impl State {
             labels: vec![0; size],
             deps: vec![Deps::EMPTY; size],
         }
+    }
+
+    /// Makes this state a copy of `other` (of the same sentence), reusing its allocations.
+    fn copy_from(&mut self, other: &State) {
+        self.n = other.n;
+        self.next = other.next;
+        self.stack.clone_from(&other.stack);
+        self.heads.clone_from(&other.heads);
+        self.labels.clone_from(&other.labels);
+        self.deps.clone_from(&other.deps);
     }
 
     /// The dummy root's position.
@@ -279,6 +292,17 @@ struct Allowed {
 }
 
 impl Allowed {
+    /// The one class allowed, when only one is: `SHIFT` with an empty stack, `REDUCE` or
+    /// `LEFT(root)` with only the dummy root in the buffer.
+    fn only(&self, root: usize) -> Option<usize> {
+        match (self.shift, self.reduce, self.left, self.right) {
+            (true, false, false, false) => Some(SHIFT),
+            (false, true, false, false) => Some(REDUCE),
+            (false, false, true, false) if self.left_root_only => Some(2 + root),
+            _ => None,
+        }
+    }
+
     /// Whether `class` is allowed; `n_labels` splits the arc classes, `root` is the root label.
     fn allows(&self, class: usize, n_labels: usize, root: usize) -> bool {
         match class {
@@ -481,7 +505,22 @@ impl Parser {
 
     /// Parses a tagged sentence: `words` are hashes of the lower-case forms, `tags` the tagger's
     /// classes, `punct` marks punctuation. Returns 1-based heads (0 for the root) and labels.
+    /// Greedy or with a beam, as the parser was trained ([`Parser::beam`]).
     pub fn parse(
+        &self,
+        words: &[u64],
+        tags: &[u16],
+        coarse: &[u16],
+        punct: &[bool],
+    ) -> (Vec<usize>, Vec<u16>) {
+        if self.beam > 1 {
+            self.parse_beam(words, tags, coarse, punct, self.beam)
+        } else {
+            self.parse_greedy(words, tags, coarse, punct)
+        }
+    }
+
+    fn parse_greedy(
         &self,
         words: &[u64],
         tags: &[u16],
@@ -497,13 +536,86 @@ impl Parser {
         let n_classes = self.n_classes();
         let mut scores: Scores = [0; 256];
         while !st.done() {
-            Self::features(&st, &w, &p, &mut features);
-            scores[..n_classes].fill(0);
-            self.weights.score(&features, &mut scores);
-            let best = st.best_valid(&mut scores[..n_classes], n_labels, root);
+            // A forced move (an empty stack, or only the dummy root left in the buffer) needs
+            // no scores.
+            let best = match st.allowed().only(root) {
+                Some(class) => class,
+                None => {
+                    Self::features(&st, &w, &p, &mut features);
+                    scores[..n_classes].fill(0);
+                    self.weights.score(&features, &mut scores);
+                    st.best_valid(&mut scores[..n_classes], n_labels, root)
+                }
+            };
             st.apply(best, n_labels);
         }
         self.finish(st, punct)
+    }
+
+    /// Parses with a beam of `width` states: at each step every state's allowed classes are
+    /// scored and the `width` best (state score plus class score) are kept. Every parse takes
+    /// the same number of transitions (two per word), so the totals compare fairly.
+    fn parse_beam(
+        &self,
+        words: &[u64],
+        tags: &[u16],
+        coarse: &[u16],
+        punct: &[bool],
+        width: usize,
+    ) -> (Vec<usize>, Vec<u16>) {
+        let n = words.len();
+        let (w, p) = Self::token_values(words, tags, coarse);
+        let n_labels = self.labels.len();
+        let root = self.root_label();
+        let n_classes = self.n_classes();
+        let mut beam: Vec<(i64, State)> = vec![(0, State::new(n))];
+        let mut next: Vec<(i64, State)> = Vec::with_capacity(width);
+        let mut features = Vec::with_capacity(80);
+        let mut scores: Scores = [0; 256];
+        let mut candidates: Vec<(i64, usize, usize)> = Vec::new();
+        while !beam.iter().all(|(_, st)| st.done()) {
+            candidates.clear();
+            for (k, (total, st)) in beam.iter().enumerate() {
+                if st.done() {
+                    candidates.push((*total, k, usize::MAX));
+                    continue;
+                }
+                Self::features(st, &w, &p, &mut features);
+                scores[..n_classes].fill(0);
+                self.weights.score(&features, &mut scores);
+                let allowed = st.allowed();
+                for (class, &score) in scores[..n_classes].iter().enumerate() {
+                    if allowed.allows(class, n_labels, root) {
+                        candidates.push((total + i64::from(score), k, class));
+                    }
+                }
+            }
+            // The best `width` (a total order: every (state, class) is distinct), best first.
+            let order = |a: &(i64, usize, usize), b: &(i64, usize, usize)| {
+                b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+            };
+            if candidates.len() > width {
+                candidates.select_nth_unstable_by(width - 1, order);
+                candidates.truncate(width);
+            }
+            candidates.sort_unstable_by(order);
+            // The next beam reuses the previous step's states' allocations.
+            for (i, &(total, k, class)) in candidates.iter().enumerate() {
+                if i == next.len() {
+                    next.push((total, beam[k].1.clone()));
+                } else {
+                    next[i].0 = total;
+                    next[i].1.copy_from(&beam[k].1);
+                }
+                if class != usize::MAX {
+                    next[i].1.apply(class, n_labels);
+                }
+            }
+            next.truncate(candidates.len());
+            std::mem::swap(&mut beam, &mut next);
+        }
+        let best = beam.into_iter().next().expect("the beam is never empty").1;
+        self.finish(best, punct)
     }
 
     /// Makes the parse a tree with one root: the first word the dummy root took (not
@@ -542,17 +654,29 @@ impl Parser {
     pub fn train(
         sentences: &[ParserExample],
         labels: Vec<String>,
-        epochs: usize,
-        runs: usize,
+        options: &ParserTraining,
         rng: &mut Rng,
         progress: &mut dyn FnMut(&str),
     ) -> Parser {
         let mut parser = Parser {
             labels,
             weights: Weights::default(),
+            beam: options.beam.max(1),
         };
-        let trained: Vec<TrainingWeights> = (0..runs)
-            .map(|_| parser.train_run(sentences, epochs, rng, progress))
+        let trained: Vec<TrainingWeights> = (0..options.runs.max(1))
+            .map(|_| {
+                let mut training = parser.train_run(sentences, options.epochs, rng, progress);
+                if parser.beam > 1 {
+                    parser.train_beam_epochs(
+                        &mut training,
+                        sentences,
+                        options.beam_epochs,
+                        rng,
+                        progress,
+                    );
+                }
+                training
+            })
             .collect();
         let refs: Vec<&TrainingWeights> = trained.iter().collect();
         parser.weights = TrainingWeights::average_runs(&refs, 0.05);
@@ -640,11 +764,162 @@ impl Parser {
         training
     }
 
+    /// Global training with a beam of [`Parser::beam`] states (Zhang and Clark 2008, with
+    /// Collins and Roark's 2004 early update), continuing from the greedy weights in `training`
+    /// and averaging afresh: the reference is the best-scoring sequence of zero-cost transitions
+    /// (the dynamic oracle's), and when no state in the beam is still zero-cost (or at the end,
+    /// when the best state is not) the reference's transitions gain and the best state's lose.
+    fn train_beam_epochs(
+        &self,
+        training: &mut TrainingWeights,
+        sentences: &[ParserExample],
+        epochs: usize,
+        rng: &mut Rng,
+        progress: &mut dyn FnMut(&str),
+    ) {
+        struct Hyp {
+            st: State,
+            score: f32,
+            history: Vec<u16>,
+            zero: bool,
+        }
+        let n_labels = self.labels.len();
+        let n_classes = self.n_classes();
+        let root = self.root_label();
+        let mut order: Vec<usize> = (0..sentences.len()).collect();
+        let mut features = Vec::with_capacity(80);
+        let mut scores = vec![0f32; n_classes];
+        let mut costs = vec![0u32; n_classes];
+        let mut candidates: Vec<(f32, usize, usize, bool)> = Vec::new();
+        training.restart_averaging();
+        for epoch in 0..epochs {
+            rng.shuffle(&mut order);
+            let (mut early, mut wrong) = (0usize, 0usize);
+            for &k in &order {
+                let ex = &sentences[k];
+                let n = ex.words.len();
+                let (w, p) = Self::token_values(&ex.words, &ex.tags, &ex.coarse);
+                let mut gold_heads = vec![NONE];
+                gold_heads.extend(ex.heads.iter().map(|&h| if h == 0 { n + 1 } else { h }));
+                gold_heads.push(NONE);
+                let mut gold_labels = vec![0u16];
+                gold_labels.extend_from_slice(&ex.labels);
+                gold_labels.push(0);
+                let mut in_stack = vec![false; n + 2];
+                let mut beam = vec![Hyp {
+                    st: State::new(n),
+                    score: 0.0,
+                    history: Vec::new(),
+                    zero: true,
+                }];
+                let mut gold = Hyp {
+                    st: State::new(n),
+                    score: 0.0,
+                    history: Vec::new(),
+                    zero: true,
+                };
+                let mut update = false;
+                while !beam[0].st.done() {
+                    training.tick();
+                    candidates.clear();
+                    for (h, hyp) in beam.iter().enumerate() {
+                        Self::features(&hyp.st, &w, &p, &mut features);
+                        scores.iter_mut().for_each(|s| *s = 0.0);
+                        training.score(&features, &mut scores);
+                        hyp.st.costs(
+                            &gold_heads,
+                            &gold_labels,
+                            n_labels,
+                            root,
+                            &mut in_stack,
+                            &mut costs,
+                        );
+                        for class in 0..n_classes {
+                            if costs[class] != u32::MAX {
+                                candidates.push((
+                                    hyp.score + scores[class],
+                                    h,
+                                    class,
+                                    hyp.zero && costs[class] == 0,
+                                ));
+                            }
+                        }
+                    }
+                    // The reference: its best zero-cost class.
+                    Self::features(&gold.st, &w, &p, &mut features);
+                    scores.iter_mut().for_each(|s| *s = 0.0);
+                    training.score(&features, &mut scores);
+                    gold.st.costs(
+                        &gold_heads,
+                        &gold_labels,
+                        n_labels,
+                        root,
+                        &mut in_stack,
+                        &mut costs,
+                    );
+                    let best_gold = (0..n_classes)
+                        .filter(|&c| costs[c] == 0)
+                        .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+                        .unwrap_or(SHIFT);
+                    gold.score += scores[best_gold];
+                    gold.st.apply(best_gold, n_labels);
+                    gold.history.push(best_gold as u16);
+
+                    candidates.sort_by(|a, b| {
+                        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+                    });
+                    candidates.truncate(self.beam);
+                    beam = candidates
+                        .iter()
+                        .map(|&(score, h, class, zero)| {
+                            let mut st = beam[h].st.clone();
+                            st.apply(class, n_labels);
+                            let mut history = beam[h].history.clone();
+                            history.push(class as u16);
+                            Hyp {
+                                st,
+                                score,
+                                history,
+                                zero,
+                            }
+                        })
+                        .collect();
+                    if !beam.iter().any(|h| h.zero) {
+                        early += 1;
+                        update = true;
+                        break;
+                    }
+                }
+                if !update && !beam[0].zero {
+                    wrong += 1;
+                    update = true;
+                }
+                if update {
+                    // The reference gains, the beam's best loses, along their prefixes.
+                    for (history, delta) in [(&gold.history, 1.0f32), (&beam[0].history, -1.0)] {
+                        let mut st = State::new(n);
+                        for &class in history {
+                            Self::features(&st, &w, &p, &mut features);
+                            training.add(&features, &[(class as usize, delta)]);
+                            st.apply(class as usize, n_labels);
+                        }
+                    }
+                }
+            }
+            progress(&format!(
+                "parser beam epoch {}: {early} early updates, {wrong} wrong at the end, of {}",
+                epoch + 1,
+                sentences.len()
+            ));
+        }
+    }
+
     /// A copy without the weights smaller than `min_abs` in magnitude.
     pub fn pruned(&self, min_abs: f32) -> Parser {
         Parser {
             labels: self.labels.clone(),
             weights: self.weights.pruned(min_abs),
+            beam: self.beam,
         }
     }
 
@@ -658,6 +933,7 @@ impl Parser {
         for l in &self.labels {
             w.str(l);
         }
+        w.u32(self.beam.max(1) as u32);
         self.weights.write(w);
     }
 
@@ -667,13 +943,36 @@ impl Parser {
         for _ in 0..n {
             labels.push(r.str("label")?);
         }
+        let beam = r.u32("beam width")? as usize;
+        if !(1..=64).contains(&beam) {
+            return Err(r.error(format!("beam width {beam}, expected 1 to 64")));
+        }
         let weights = Weights::read(r)?;
-        let parser = Parser { labels, weights };
+        let parser = Parser {
+            labels,
+            weights,
+            beam,
+        };
         if parser.weights.n_classes() != parser.n_classes() {
             return Err(r.error("parser weights do not match its labels"));
         }
         Ok(parser)
     }
+}
+
+/// How to train the parser.
+#[derive(Debug, Clone)]
+pub struct ParserTraining {
+    /// Greedy passes over the data.
+    pub epochs: usize,
+    /// Training runs, each exploring with its own random choices; the parser keeps the mean of
+    /// their averaged weights (one model's size and speed).
+    pub runs: usize,
+    /// The beam width: above 1, training goes on with a beam for `beam_epochs` passes and the
+    /// parser parses with that beam.
+    pub beam: usize,
+    /// Passes with the beam.
+    pub beam_epochs: usize,
 }
 
 /// One training sentence for the parser.

@@ -136,6 +136,8 @@ pub struct TrainingWeights {
     rows: PrehashedMap<u32, Vec<Cell>>,
     /// The number of examples seen, the clock of the averaging.
     step: u32,
+    /// The step the averaging starts from.
+    start: u32,
 }
 
 impl TrainingWeights {
@@ -145,7 +147,17 @@ impl TrainingWeights {
             n_classes,
             rows: PrehashedMap::default(),
             step: 0,
+            start: 0,
         }
+    }
+
+    /// Averages only what follows: the current weights stay, their history is forgotten.
+    pub fn restart_averaging(&mut self) {
+        for cell in self.rows.values_mut().flatten() {
+            cell.total = 0.0;
+            cell.stamp = self.step;
+        }
+        self.start = self.step;
     }
 
     /// Adds the current weights of `features` into `scores` (one slot per class).
@@ -169,10 +181,15 @@ impl TrainingWeights {
         if truth == guess {
             return;
         }
+        self.add(features, &[(truth, 1.0), (guess, -1.0)]);
+    }
+
+    /// Adds `delta` to the weight of each (feature, class) for the given (class, delta) pairs.
+    pub fn add(&mut self, features: &[u32], deltas: &[(usize, f32)]) {
         let step = self.step;
         for f in features {
             let row = self.rows.entry(*f).or_default();
-            for (class, delta) in [(truth, 1.0f32), (guess, -1.0f32)] {
+            for &(class, delta) in deltas {
                 let class = class as u16;
                 let cell = match row.iter_mut().position(|c| c.class == class) {
                     Some(k) => &mut row[k],
@@ -204,7 +221,7 @@ impl TrainingWeights {
         let n_classes = runs.first().map_or(0, |r| r.n_classes);
         let mut sums: PrehashedMap<u32, Vec<(u16, f32)>> = PrehashedMap::default();
         for run in runs {
-            let step = f64::from(run.step.max(1));
+            let step = f64::from((run.step - run.start).max(1));
             for (key, row) in &run.rows {
                 let sum = sums.entry(*key).or_default();
                 for c in row {
@@ -664,6 +681,31 @@ mod tests {
             read.score(&[f, 99], &mut scores);
             assert_eq!(usize::from(scores[1] > scores[0]), truth);
         }
+    }
+
+    #[test]
+    fn runs_average_to_their_mean_and_averaging_can_restart() {
+        let mut a = TrainingWeights::new(2);
+        a.tick();
+        a.add(&[5], &[(0, 2.0)]);
+        a.tick();
+        let mut b = TrainingWeights::new(2);
+        b.tick();
+        b.add(&[5], &[(0, 4.0)]);
+        b.tick();
+        // Each run's average is its weight over its two steps: 2 and 4 at step 1 of 2, held
+        // for one step, so 1 and 2; the mean of the runs is 1.5.
+        let mean = TrainingWeights::average_runs(&[&a, &b], 0.0);
+        let one = |w: &Weights| {
+            let mut scores = [0i16; 256];
+            w.score(&[5], &mut scores);
+            f32::from(scores[0]) * w.scale()
+        };
+        assert!((one(&mean) - 1.5).abs() < 1e-3, "{}", one(&mean));
+        // After a restart only what follows counts: the weight of 2 held for one more step.
+        a.restart_averaging();
+        a.tick();
+        assert!((one(&a.average(0.0)) - 2.0).abs() < 1e-3);
     }
 
     #[test]

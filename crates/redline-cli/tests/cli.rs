@@ -491,6 +491,27 @@ fn syntax_eval_reports_a_bad_treebank_with_file_and_line() {
     assert!(err.contains("bad.conllu:1: expected 10 columns"), "{err}");
 }
 
+/// `--gold-tags` parses from the treebank's own tags (so the tags score all but perfectly) and
+/// says so; it makes no sense with `--raw`, which is refused.
+#[test]
+fn syntax_eval_with_gold_tags_parses_from_the_treebank_tags() {
+    let tiny = repo().join("crates/redline/tests/golden/syntax_tiny.conllu");
+    let out = run(redline().args(["syntax", "eval", "--gold-tags"]).arg(&tiny));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scores: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(scores["mode"], "gold_tags");
+    assert!(scores["xpos"].as_f64().unwrap() > 99.0, "{scores}");
+    assert!(scores["uas"].as_f64().unwrap() > 50.0, "{scores}");
+    let out = run(redline()
+        .args(["syntax", "eval", "--gold-tags", "--raw"])
+        .arg(&tiny));
+    assert_eq!(out.status.code(), Some(2));
+}
+
 /// Runs `redline validate --format json` on a suite and returns the report.
 fn validate_suite(path: &Path) -> Value {
     let out = run(redline().args(["validate", "--format", "json"]).arg(path));

@@ -16,8 +16,9 @@ pub const MAGIC: &[u8] = b"REDLINE-SYNTAX";
 /// version 1 model would load and parse nonsense, so it is refused. Version 3: the parser's dummy
 /// root is at the end of the buffer. Version 4: ten parser templates fewer. Version 5: parser
 /// tag values carry the coarse tag (UPOS), seven templates over coarse tags. Version 6: the
-/// parser's beam width, after its labels.
-pub const FORMAT_VERSION: u32 = 6;
+/// parser's beam width, after its labels. Version 7: two tagger features of how capitalised
+/// the sentence is.
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Appends little-endian values to a byte vector.
 #[derive(Debug, Default)]

@@ -30,6 +30,8 @@ pub(crate) struct WordHashes {
     likely_tag: u64,
     /// The word classes the embedded lexicon gives the lower-case form (a bit mask).
     lexicon: u64,
+    /// How much of the sentence is capitalised (the same for every word of it).
+    casing: u64,
 }
 
 /// The tagger's model.
@@ -129,6 +131,7 @@ fn pos_lexicon() -> &'static StrMap<&'static str, u64> {
 /// of word `i` (`None` for an unknown word, which then also gets the [`UNKNOWN`] word value).
 fn word_hashes(forms: &[&str], likely: impl Fn(usize, &str) -> Option<u64>) -> Vec<WordHashes> {
     let lexicon = pos_lexicon();
+    let casing = sentence_casing(forms);
     forms
         .iter()
         .enumerate()
@@ -171,9 +174,36 @@ fn word_hashes(forms: &[&str], likely: impl Fn(usize, &str) -> Option<u64>) -> V
                     .get(lower.as_str())
                     .copied()
                     .unwrap_or(NOT_IN_LEXICON),
+                casing,
             }
         })
         .collect()
+}
+
+/// How capitalised a sentence is, past its first word: 0 when under a quarter of its words
+/// that start with a letter start with a capital, 1 under half, 2 under three quarters, 3
+/// more, 4 when they are all in capitals; 5 when it has no such words. In a title-cased
+/// heading a capital says little about a proper noun; in an all-lower-case post its absence
+/// says little either.
+fn sentence_casing(forms: &[&str]) -> u64 {
+    let (mut words, mut capitalised, mut all_caps) = (0usize, 0usize, 0usize);
+    for form in forms.iter().skip(1) {
+        let Some(first) = form.chars().next().filter(|c| c.is_alphabetic()) else {
+            continue;
+        };
+        words += 1;
+        if first.is_uppercase() {
+            capitalised += 1;
+            if form.chars().all(|c| !c.is_lowercase()) {
+                all_caps += 1;
+            }
+        }
+    }
+    match words {
+        0 => 5,
+        _ if all_caps == words && words > 1 => 4,
+        _ => (4 * capitalised / words).min(3) as u64,
+    }
 }
 
 impl Tagger {
@@ -250,6 +280,8 @@ impl Tagger {
             feature(50, p1.lexicon, 0, 0),
             feature(51, w.lexicon, w.flags, 0),
             feature(52, w.lexicon, n1.lexicon, 0),
+            feature(53, w.casing, w.flags, 0),
+            feature(54, w.casing, w.flags, w.lexicon),
         ]);
     }
 

@@ -314,6 +314,53 @@ impl Allowed {
     }
 }
 
+/// A training sentence's gold tree as the dynamic oracle reads it (the dummy root, `n + 1`,
+/// heads the sentence's root), with the oracle's scratch space.
+struct Oracle {
+    heads: Vec<usize>,
+    labels: Vec<u16>,
+    in_stack: Vec<bool>,
+}
+
+impl Oracle {
+    fn of(ex: &ParserExample) -> Oracle {
+        let n = ex.words.len();
+        let mut heads = vec![NONE];
+        heads.extend(ex.heads.iter().map(|&h| if h == 0 { n + 1 } else { h }));
+        heads.push(NONE);
+        let mut labels = vec![0u16];
+        labels.extend_from_slice(&ex.labels);
+        labels.push(0);
+        Oracle {
+            heads,
+            labels,
+            in_stack: vec![false; n + 2],
+        }
+    }
+
+    /// Each class's cost from `st` ([`State::costs`]).
+    fn costs(&mut self, st: &State, n_labels: usize, root: usize, costs: &mut [u32]) {
+        st.costs(
+            &self.heads,
+            &self.labels,
+            n_labels,
+            root,
+            &mut self.in_stack,
+            costs,
+        );
+    }
+}
+
+/// Keeps the first `width` of `items` by `order` (a total order), sorted by it: a selection,
+/// then a sort of what is kept, for the beam's best states.
+fn keep_best<T>(items: &mut Vec<T>, width: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if items.len() > width {
+        items.select_nth_unstable_by(width - 1, &order);
+        items.truncate(width);
+    }
+    items.sort_unstable_by(order);
+}
+
 fn distance_bucket(d: usize) -> u64 {
     match d {
         0..=4 => d as u64,
@@ -590,15 +637,10 @@ impl Parser {
                     }
                 }
             }
-            // The best `width` (a total order: every (state, class) is distinct), best first.
-            let order = |a: &(i64, usize, usize), b: &(i64, usize, usize)| {
+            // The best `width`, best first (a total order: every (state, class) is distinct).
+            keep_best(&mut candidates, width, |a, b| {
                 b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-            };
-            if candidates.len() > width {
-                candidates.select_nth_unstable_by(width - 1, order);
-                candidates.truncate(width);
-            }
-            candidates.sort_unstable_by(order);
+            });
             // The next beam reuses the previous step's states' allocations.
             for (i, &(total, k, class)) in candidates.iter().enumerate() {
                 if i == next.len() {
@@ -683,6 +725,20 @@ impl Parser {
         parser
     }
 
+    /// The training weights' scores of the classes from `st`.
+    fn training_scores(
+        training: &TrainingWeights,
+        st: &State,
+        words: &[u64],
+        tags: &[u64],
+        features: &mut Vec<u32>,
+        scores: &mut [f32],
+    ) {
+        Self::features(st, words, tags, features);
+        scores.iter_mut().for_each(|s| *s = 0.0);
+        training.score(features, scores);
+    }
+
     fn train_run(
         &self,
         sentences: &[ParserExample],
@@ -705,27 +761,11 @@ impl Parser {
                 let ex = &sentences[k];
                 let n = ex.words.len();
                 let (w, p) = Self::token_values(&ex.words, &ex.tags, &ex.coarse);
-                // The sentence's root is headed by the dummy root at the end.
-                let mut gold_heads = vec![NONE];
-                gold_heads.extend(ex.heads.iter().map(|&h| if h == 0 { n + 1 } else { h }));
-                gold_heads.push(NONE);
-                let mut gold_labels = vec![0u16];
-                gold_labels.extend_from_slice(&ex.labels);
-                gold_labels.push(0);
-                let mut in_stack = vec![false; n + 2];
+                let mut oracle = Oracle::of(ex);
                 let mut st = State::new(n);
                 while !st.done() {
-                    Self::features(&st, &w, &p, &mut features);
-                    scores.iter_mut().for_each(|s| *s = 0.0);
-                    training.score(&features, &mut scores);
-                    st.costs(
-                        &gold_heads,
-                        &gold_labels,
-                        n_labels,
-                        root,
-                        &mut in_stack,
-                        &mut costs,
-                    );
+                    Self::training_scores(&training, &st, &w, &p, &mut features, &mut scores);
+                    oracle.costs(&st, n_labels, root, &mut costs);
                     let min_cost = *costs.iter().min().expect("there are classes");
                     let (mut guess, mut best) = (NONE, NONE);
                     for class in 0..n_classes {
@@ -751,7 +791,7 @@ impl Parser {
                 total += n;
                 correct += st.heads[1..=n]
                     .iter()
-                    .zip(&gold_heads[1..=n])
+                    .zip(&oracle.heads[1..=n])
                     .filter(|(a, b)| a == b)
                     .count();
             }
@@ -799,41 +839,30 @@ impl Parser {
                 let ex = &sentences[k];
                 let n = ex.words.len();
                 let (w, p) = Self::token_values(&ex.words, &ex.tags, &ex.coarse);
-                let mut gold_heads = vec![NONE];
-                gold_heads.extend(ex.heads.iter().map(|&h| if h == 0 { n + 1 } else { h }));
-                gold_heads.push(NONE);
-                let mut gold_labels = vec![0u16];
-                gold_labels.extend_from_slice(&ex.labels);
-                gold_labels.push(0);
-                let mut in_stack = vec![false; n + 2];
+                let mut oracle = Oracle::of(ex);
                 let mut beam = vec![Hyp {
                     st: State::new(n),
                     score: 0.0,
                     history: Vec::new(),
                     zero: true,
                 }];
-                let mut gold = Hyp {
-                    st: State::new(n),
-                    score: 0.0,
-                    history: Vec::new(),
-                    zero: true,
-                };
+                // The reference: always zero-cost, so only its state and transitions matter.
+                let mut reference = State::new(n);
+                let mut reference_history: Vec<u16> = Vec::new();
                 let mut update = false;
                 while !beam[0].st.done() {
                     training.tick();
                     candidates.clear();
                     for (h, hyp) in beam.iter().enumerate() {
-                        Self::features(&hyp.st, &w, &p, &mut features);
-                        scores.iter_mut().for_each(|s| *s = 0.0);
-                        training.score(&features, &mut scores);
-                        hyp.st.costs(
-                            &gold_heads,
-                            &gold_labels,
-                            n_labels,
-                            root,
-                            &mut in_stack,
-                            &mut costs,
+                        Self::training_scores(
+                            training,
+                            &hyp.st,
+                            &w,
+                            &p,
+                            &mut features,
+                            &mut scores,
                         );
+                        oracle.costs(&hyp.st, n_labels, root, &mut costs);
                         for class in 0..n_classes {
                             if costs[class] != u32::MAX {
                                 candidates.push((
@@ -845,30 +874,19 @@ impl Parser {
                             }
                         }
                     }
-                    // The reference: its best zero-cost class.
-                    Self::features(&gold.st, &w, &p, &mut features);
-                    scores.iter_mut().for_each(|s| *s = 0.0);
-                    training.score(&features, &mut scores);
-                    gold.st.costs(
-                        &gold_heads,
-                        &gold_labels,
-                        n_labels,
-                        root,
-                        &mut in_stack,
-                        &mut costs,
-                    );
-                    let best_gold = (0..n_classes)
+                    // The reference takes its best zero-cost class.
+                    Self::training_scores(training, &reference, &w, &p, &mut features, &mut scores);
+                    oracle.costs(&reference, n_labels, root, &mut costs);
+                    let best = (0..n_classes)
                         .filter(|&c| costs[c] == 0)
                         .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
                         .unwrap_or(SHIFT);
-                    gold.score += scores[best_gold];
-                    gold.st.apply(best_gold, n_labels);
-                    gold.history.push(best_gold as u16);
+                    reference.apply(best, n_labels);
+                    reference_history.push(best as u16);
 
-                    candidates.sort_by(|a, b| {
+                    keep_best(&mut candidates, self.beam, |a, b| {
                         b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
                     });
-                    candidates.truncate(self.beam);
                     beam = candidates
                         .iter()
                         .map(|&(score, h, class, zero)| {
@@ -896,7 +914,8 @@ impl Parser {
                 }
                 if update {
                     // The reference gains, the beam's best loses, along their prefixes.
-                    for (history, delta) in [(&gold.history, 1.0f32), (&beam[0].history, -1.0)] {
+                    for (history, delta) in [(&reference_history, 1.0f32), (&beam[0].history, -1.0)]
+                    {
                         let mut st = State::new(n);
                         for &class in history {
                             Self::features(&st, &w, &p, &mut features);

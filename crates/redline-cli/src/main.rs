@@ -200,8 +200,8 @@ struct CodeArgs {
     /// target), as `redline validate` does.
     #[arg(long)]
     petrarch_style: bool,
-    /// Fall back on the built-in dependency parser where the shallow searches find no source
-    /// or target (off by default; see the README's Syntax section).
+    /// Take sources from the built-in dependency parser, the shallow searches as fallback, and
+    /// targets the shallow searches miss (off by default; see the README's Syntax section).
     #[arg(long)]
     syntax: bool,
 }

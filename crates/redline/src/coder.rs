@@ -233,10 +233,11 @@ pub struct Config {
     /// ("a terror attack by ...") count in news event data, and the eval kit's figures are
     /// measured without it.
     pub petrarch_style: bool,
-    /// A dependency parser to fall back on (off by default). Where the shallow searches find
-    /// no source (or, in a passive, no `by` agent) or no target, the head's `nsubj` (through
-    /// `conj` and `xcomp`), `obl:agent`, `obj`, `iobj` or `obl` supplies it. The README's
-    /// Syntax section has what it does to the eval kit's scores.
+    /// A dependency parser (off by default). The head's `nsubj` in the tree (through `conj`
+    /// and `xcomp`, with the actors joined to it by `conj` or `appos`) is the source, the
+    /// shallow search its fallback; where the shallow searches find no `by` agent in a passive
+    /// or no target, the head's `obl:agent`, `obj`, `iobj` or `obl` supplies it. The README's
+    /// Syntax section has what it does to the eval kit's scores and to speed.
     pub syntax: Option<Arc<crate::syntax::SyntaxModel>>,
     /// Actors to code when a clause names none (TABARI's `DEFAULT:` option; none by default).
     pub defaults: DefaultActors,
@@ -1491,7 +1492,22 @@ impl Coder {
                     && !(self.config.tabari_clauses && tokens[k].norm == ",")
             })
             .unwrap_or(tokens.len());
-        let mut subject = find_subject(tokens, mentions, left_start, anchor);
+        // With a parser, the head's subject in the tree comes first (with the actors joined to
+        // it by `conj` or `appos`); the shallow searches below are its fallback, for a subject
+        // that the tree does not give or that names no actor. With one mention in the sentence
+        // both can only name it, so the parse is left for the fallback after the searches.
+        let mut subject = if passive || mentions.len() < 2 {
+            Vec::new()
+        } else {
+            tree.get()
+                .and_then(|t| {
+                    dependency_subject(t, head).map(|k| parse_group(t, tokens, mentions, k))
+                })
+                .unwrap_or_default()
+        };
+        if subject.is_empty() {
+            subject = find_subject(tokens, mentions, left_start, anchor);
+        }
         // "Neither Galadriel nor Gollum boycotted" with "neither *": the words a pattern takes
         // before its head may also stand before the subject.
         if subject.is_empty() && anchor < head {
@@ -1561,12 +1577,11 @@ impl Coder {
         }
         if subject.is_empty()
             && !passive
-            && !mentions.is_empty()
+            && mentions.len() == 1
             && let Some(tree) = tree.get()
             && let Some(k) = dependency_subject(tree, head)
-            && let Some(mention) = mention_for(tree, mentions, k)
         {
-            subject = group_left(tokens, mentions, mention);
+            subject = parse_group(tree, tokens, mentions, k);
         }
         let (sources, targets_from_left) = if passive {
             let by = (head + 1..right_end.max(m.end))
@@ -1943,9 +1958,8 @@ struct Dependency {
     relation: String,
 }
 
-/// The parse of a sentence, made the first time a head asks for it: the shallow searches find
-/// most sources and targets themselves, so most sentences are never parsed (which keeps coding
-/// with `Config::syntax` fast).
+/// The parse of a sentence, made the first time a head asks for it: a sentence with no head, or
+/// no actor for the parse to choose between, is never parsed.
 struct LazyTree<'a> {
     model: Option<&'a crate::syntax::SyntaxModel>,
     text: &'a str,
@@ -1993,6 +2007,33 @@ fn dependency_subject(tree: &[Dependency], head: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The actors a node of the tree stands for: its mention with the compound that the mention
+/// ends, and those of the words joined to it by `conj` or `appos` ("Mexico and Canada agreed",
+/// "Putin, President of Russia, said"), in the order of the sentence.
+fn parse_group(
+    tree: &[Dependency],
+    tokens: &[Token],
+    mentions: &[Mention],
+    k: usize,
+) -> Vec<usize> {
+    let mut group = Vec::new();
+    let mut stack = vec![k];
+    while let Some(node) = stack.pop() {
+        if let Some(m) = mention_for(tree, mentions, node) {
+            for g in group_left(tokens, mentions, m) {
+                if !group.contains(&g) {
+                    group.push(g);
+                }
+            }
+        }
+        stack.extend((0..tree.len()).filter(|&c| {
+            tree[c].head == Some(node) && matches!(tree[c].relation.as_str(), "conj" | "appos")
+        }));
+    }
+    group.sort_by_key(|&g| mentions[g].first_token);
+    group
 }
 
 /// The mention that holds token `k`, or else a mention that modifies `k` as a name does

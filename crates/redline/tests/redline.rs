@@ -418,3 +418,54 @@ fn the_parser_fallback_finds_the_subject_of_a_conjoined_verb() {
         codes(&with_parse)
     );
 }
+
+/// With `Config::syntax` the parse's subject comes first: in "X criticised Y's report and
+/// refused aid from Z" the nearest actor before "refused" is Y, a possessor inside the first
+/// clause's object, but the tree gives X, the subject "refused" shares with "criticised".
+#[test]
+fn the_parse_subject_comes_before_the_nearest_actor() {
+    let text = "The Kenyan government criticised the EU's report and refused aid from Uganda.";
+    let doc = Doc::new("first", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let refusal_source = |coder: &Coder| -> Option<String> {
+        coder
+            .code(&doc)
+            .iter()
+            .find(|e| e.code.as_str() == "120")
+            .map(|e| e.source.code.to_string())
+    };
+    assert_eq!(
+        refusal_source(embedded_coder()).as_deref(),
+        Some("IGOEUREEC")
+    );
+    let config = Config {
+        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
+        ..Config::default()
+    };
+    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    assert_eq!(refusal_source(&with_parse).as_deref(), Some("KENGOV"));
+}
+
+/// The parse's subject brings the actors joined to it: "X and Y attacked ... and destroyed"
+/// codes the destruction for both X and Y; the shallow search takes the nearest actor, the
+/// rebels "destroyed" follows.
+#[test]
+fn the_parse_subject_keeps_its_conjoined_actors() {
+    let text =
+        "The Chilean army and Peruvian police attacked rebel camps in Bolivia and destroyed them.";
+    let doc = Doc::new("conj2", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let destroyers = |coder: &Coder| -> Vec<String> {
+        coder
+            .code(&doc)
+            .iter()
+            .filter(|e| &text[e.provenance.head.range()] == "destroyed")
+            .map(|e| e.source.code.to_string())
+            .collect()
+    };
+    assert_eq!(destroyers(embedded_coder()), ["REB"]);
+    let config = Config {
+        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
+        ..Config::default()
+    };
+    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    assert_eq!(destroyers(&with_parse), ["CHLMIL", "PERCOP"]);
+}

@@ -236,7 +236,8 @@ pub struct Config {
     /// A dependency parser (off by default). The head's `nsubj` in the tree (through `conj`
     /// and `xcomp`, with the actors joined to it by `conj` or `appos`) is the source, the
     /// shallow search its fallback; where the shallow searches find no `by` agent in a passive
-    /// or no target, the head's `obl:agent`, `obj`, `iobj` or `obl` supplies it. The README's
+    /// or no target, the head's `obl:agent`, `obj`, `iobj` or `obl` supplies it; and the tree
+    /// narrows modality cues (a modal only as an auxiliary, no cue across a `conj`). The README's
     /// Syntax section has what it does to the eval kit's scores and to speed.
     pub syntax: Option<Arc<crate::syntax::SyntaxModel>>,
     /// Actors to code when a clause names none (TABARI's `DEFAULT:` option; none by default).
@@ -1777,7 +1778,13 @@ impl Coder {
             .rev()
             .find(|&k| CLAUSE_MARKS.contains(&tokens[k].norm.as_str()))
             .unwrap_or(0);
-        let (mut modality, cue, negation_adjacent) = modality_at(tokens, clause_start, head);
+        // With a parser, a cue reaches the head only through the tree (`tree_reaches`).
+        let reaches = |cue: usize, head: usize| {
+            tree.get()
+                .is_none_or(|t| tree_reaches(t, tokens, cue, head))
+        };
+        let (mut modality, cue, negation_adjacent) =
+            modality_at(tokens, clause_start, head, reaches);
         let mut code = pattern.code.clone();
         if negation_adjacent && let Some(neg) = &pattern.negated_code {
             code = neg.clone();
@@ -2007,6 +2014,57 @@ fn dependency_subject(tree: &[Dependency], head: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether the tree leaves a modality cue at token `cue` its reach to the head. It takes it away
+/// in two cases: a modal verb that is not an auxiliary ("Theresa May met", "on May 3"), and a
+/// head in another conjunct than the cue ("denied the charges and accused the government": the
+/// accusation is asserted), unless the cue modifies the first conjunct's verb and the head's
+/// conjunct has no subject of its own ("could attack and occupy"). Elsewhere the words decide: on
+/// long sentences the parse's attachments are too often wrong to narrow a scope.
+fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, head: usize) -> bool {
+    let Some(dep) = tree.get(cue) else {
+        return true;
+    };
+    let relation = dep.relation.as_str();
+    let modal = matches!(
+        tokens[cue].norm.as_str(),
+        "would" | "could" | "might" | "may" | "can" | "must" | "should" | "ought"
+    );
+    if modal && !relation.starts_with("aux") {
+        return false;
+    }
+    let modifier = relation.starts_with("aux")
+        || matches!(relation, "mark" | "advmod" | "amod" | "cop" | "discourse");
+    // The word the cue's scope hangs from, and its ancestors.
+    let root = match dep.head {
+        Some(governor) if modifier => governor,
+        _ => cue,
+    };
+    let mut above = vec![root];
+    while let Some(up) = tree[*above.last().expect("not empty")].head {
+        if above.len() > tree.len() {
+            break;
+        }
+        above.push(up);
+    }
+    // Climb from the head to where it meets that chain; the child it climbs through decides.
+    let mut node = head;
+    for _ in 0..tree.len() {
+        if above.contains(&node) {
+            return true;
+        }
+        let Some(up) = tree[node].head else {
+            return true;
+        };
+        if above.contains(&up) && tree[node].relation == "conj" {
+            let own_subject = (0..tree.len())
+                .any(|c| tree[c].head == Some(node) && tree[c].relation.starts_with("nsubj"));
+            return up == root && modifier && !own_subject;
+        }
+        node = up;
+    }
+    true
 }
 
 /// The actors a node of the tree stands for: its mention with the compound that the mention
@@ -2318,6 +2376,50 @@ mod tests {
                 relation: relation.to_string(),
             })
             .collect()
+    }
+
+    fn words(text: &str) -> Vec<Token> {
+        let lem = Lemmatizer::default();
+        token_spans(text, 0..text.len())
+            .into_iter()
+            .map(|s| make_token(text, s, &lem))
+            .collect()
+    }
+
+    #[test]
+    fn the_tree_keeps_cues_off_other_conjuncts_and_non_auxiliary_modals() {
+        // "X denied charges and accused Y": 0 X, 1 denied, 2 charges, 3 and, 4 accused, 5 Y.
+        let tokens = words("X denied charges and accused Y");
+        let t = tree(&[
+            (Some(1), "nsubj"),
+            (None, "root"),
+            (Some(1), "obj"),
+            (Some(4), "cc"),
+            (Some(1), "conj"),
+            (Some(4), "obj"),
+        ]);
+        assert!(tree_reaches(&t, &tokens, 1, 2));
+        assert!(!tree_reaches(&t, &tokens, 1, 4));
+        // "X could attack Y and occupy Z": the modal reaches the second verb, which has no
+        // subject of its own; with one ("and Z would go"), it does not.
+        let tokens = words("X could attack Y and occupy Z");
+        let mut t = tree(&[
+            (Some(2), "nsubj"),
+            (Some(2), "aux"),
+            (None, "root"),
+            (Some(2), "obj"),
+            (Some(5), "cc"),
+            (Some(2), "conj"),
+            (Some(5), "obj"),
+        ]);
+        assert!(tree_reaches(&t, &tokens, 1, 2));
+        assert!(tree_reaches(&t, &tokens, 1, 5));
+        t[6].relation = "nsubj".to_string();
+        assert!(!tree_reaches(&t, &tokens, 1, 5));
+        // "May met Z": a name, not a modal.
+        let tokens = words("May met Z");
+        let t = tree(&[(Some(1), "nsubj"), (None, "root"), (Some(1), "obj")]);
+        assert!(!tree_reaches(&t, &tokens, 0, 1));
     }
 
     #[test]

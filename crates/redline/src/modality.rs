@@ -3,8 +3,9 @@
 //!
 //! Shallow rules read cue words in the head's clause, left of the head: negation right before it,
 //! then the complements of denials and accusations, then prescriptive and hypothetical modals and
-//! verbs of wishing and speculation. The nearest cue of the strongest class decides. The rules are
-//! written so that a dependency parse can replace the clause window without changing the classes.
+//! verbs of wishing and speculation. The nearest cue of the strongest class decides. A caller with a
+//! dependency parse narrows the cues' reach through `modality_at`'s `reaches` (the coder's
+//! `tree_reaches`) without changing the classes.
 
 use crate::text::Token;
 
@@ -175,12 +176,15 @@ fn scope_end(tokens: &[Token], k: usize, scope: Scope) -> usize {
 
 /// The modality of the head at token `head`. `clause_start` is where the head's clause begins;
 /// negation is read there, cues anywhere earlier in the sentence whose scope reaches the head.
-/// The returned flag says the negation sits right before the head, so that a pattern with its
-/// own code for the negated reading (`neg=`) takes that code instead of the modality.
+/// `reaches(cue, head)` may narrow a cue's reach further (the coder's dependency parse does);
+/// it is asked only about cues whose words already reach the head. The returned flag says the
+/// negation sits right before the head, so that a pattern with its own code for the negated
+/// reading (`neg=`) takes that code instead of the modality.
 pub fn modality_at(
     tokens: &[Token],
     clause_start: usize,
     head: usize,
+    reaches: impl Fn(usize, usize) -> bool,
 ) -> (Modality, Option<Cue>, bool) {
     // Negation right before the head, across auxiliaries and adverbs.
     let mut k = head;
@@ -219,6 +223,7 @@ pub fn modality_at(
         if let Some((m, scope)) = class_of(tokens, k)
             && scope_end(tokens, k, scope) > head
             && best.as_ref().is_none_or(|b| rank(m) > rank(b.modality))
+            && reaches(k, head)
         {
             best = Some(Cue {
                 modality: m,
@@ -253,7 +258,7 @@ mod tests {
             .map(|s| make_token(text, s, &lem))
             .collect();
         let head = toks.iter().position(|t| t.norm == head_word).unwrap();
-        let (m, _, neg) = modality_at(&toks, 0, head);
+        let (m, _, neg) = modality_at(&toks, 0, head, |_, _| true);
         (m, neg)
     }
 

@@ -469,3 +469,42 @@ fn the_parse_subject_keeps_its_conjoined_actors() {
     let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
     assert_eq!(destroyers(&with_parse), ["CHLMIL", "PERCOP"]);
 }
+
+/// With `Config::syntax`, the tree narrows modality cues: "May" is a modal only as an auxiliary,
+/// and a denial does not reach the verb joined to it ("denied the charges and accused").
+#[test]
+fn the_parse_narrows_modality_cues() {
+    let config = Config {
+        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
+        ..Config::default()
+    };
+    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    let events = |coder: &Coder, text: &str| -> Vec<(String, &'static str)> {
+        let doc = Doc::new("modality", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        coder
+            .code(&doc)
+            .iter()
+            .map(|e| (e.code.to_string(), e.modality.as_str()))
+            .collect()
+    };
+    let meeting = "Prime Minister Theresa May met the German chancellor in Berlin.";
+    assert_eq!(
+        events(embedded_coder(), meeting),
+        [("040".to_string(), "hypothetical")]
+    );
+    assert_eq!(
+        events(&with_parse, meeting),
+        [("040".to_string(), "asserted")]
+    );
+    let accusation = "Iraq denied the charges and accused Iran of arming the rebels.";
+    assert!(events(&with_parse, accusation).contains(&("112".to_string(), "asserted")));
+    // A modal before a verb joined to its own without a subject still reaches it.
+    let threat = "Russia could attack Ukraine and occupy Kyiv.";
+    assert_eq!(
+        events(&with_parse, threat),
+        [
+            ("190".to_string(), "hypothetical"),
+            ("192".to_string(), "hypothetical")
+        ]
+    );
+}

@@ -157,6 +157,12 @@ fn class_of(tokens: &[Token], k: usize) -> Option<(Modality, Scope)> {
             (Modality::Hypothetical, Scope::Sentence)
         }
         ("right", _) if next == "to" => (Modality::Hypothetical, Scope::Sentence),
+        // Intentions: "plans to send troops", "is expected to sign", "threatened to strike".
+        (_, "plan" | "intend" | "aim" | "seek" | "prepare" | "expect" | "propose" | "threaten")
+            if next == "to" =>
+        {
+            (Modality::Hypothetical, Scope::Clause)
+        }
         _ => return None,
     })
 }
@@ -252,7 +258,9 @@ mod tests {
     use crate::text::{Lemmatizer, make_token, token_spans};
 
     fn modality(text: &str, head_word: &str) -> (Modality, bool) {
-        let lem = Lemmatizer::from_table("wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\n");
+        let lem = Lemmatizer::from_table(
+            "wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\nplans\tplan\t-\nexpected\texpect\t-\n",
+        );
         let toks: Vec<Token> = token_spans(text, 0..text.len())
             .into_iter()
             .map(|s| make_token(text, s, &lem))
@@ -299,6 +307,22 @@ mod tests {
         assert_eq!(
             modality("kept Freedonia from attacking", "attacking"),
             (Modality::Negated, false)
+        );
+        // Intentions: only with their infinitive ("the plan to" too), to the end of the clause.
+        assert_eq!(
+            modality("Freedonia plans to attack Sylvania", "attack"),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality("Freedonia is expected to attack Sylvania", "attack"),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality(
+                "Freedonia planned the raid , then attacked Sylvania",
+                "attacked"
+            ),
+            (Modality::Asserted, false)
         );
     }
 

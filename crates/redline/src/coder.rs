@@ -387,7 +387,10 @@ pub struct ActorRef {
     pub span: Span,
     /// The entries that produced it.
     pub entries: Vec<EntryRef>,
-    /// How it was found when not directly: `pronoun`, `group reference`.
+    /// How it was found when not directly: `reference` (a pronoun, "the two leaders"),
+    /// `context` (a context rule: "the North"), `default` (TABARI's default actors); `parse`
+    /// when the dependency parse named it for its role (`Config::syntax`), alone or before one
+    /// of the others (`parse, reference`).
     pub via: Option<&'static str>,
 }
 
@@ -1506,6 +1509,8 @@ impl Coder {
                 })
                 .unwrap_or_default()
         };
+        // The mentions the parse named for a role, for the events' provenance (`via`).
+        let mut from_parse: Vec<usize> = subject.clone();
         if subject.is_empty() {
             subject = find_subject(tokens, mentions, left_start, anchor);
         }
@@ -1583,6 +1588,7 @@ impl Coder {
             && let Some(k) = dependency_subject(tree, head)
         {
             subject = parse_group(tree, tokens, mentions, k);
+            from_parse.extend(&subject);
         }
         let (sources, targets_from_left) = if passive {
             let by = (head + 1..right_end.max(m.end))
@@ -1592,7 +1598,9 @@ impl Coder {
                     let tree = tree.get()?;
                     let agent = (0..tree.len())
                         .find(|&k| tree[k].head == Some(head) && tree[k].relation == "obl:agent")?;
-                    mention_for(tree, mentions, agent)
+                    let agent = mention_for(tree, mentions, agent)?;
+                    from_parse.extend(group_right(tokens, mentions, agent));
+                    Some(agent)
                 });
             match by {
                 Some(b) => (group_right(tokens, mentions, b), subject),
@@ -1756,6 +1764,7 @@ impl Coder {
                 .find(|&k| !sources.contains(&k));
             if let Some(k) = object {
                 targets = group_right(tokens, mentions, k);
+                from_parse.extend(&targets);
             }
         }
         targets.retain(|&t| {
@@ -1839,8 +1848,8 @@ impl Coder {
                 doc_id: doc.id.clone(),
                 sentence_index: index,
                 sentence,
-                source: self.actor_ref(&mentions[s]),
-                target: t.map(|t| self.actor_ref(&mentions[t])),
+                source: self.actor_ref(&mentions[s], from_parse.contains(&s)),
+                target: t.map(|t| self.actor_ref(&mentions[t], from_parse.contains(&t))),
                 quad_class: code.quad_class(),
                 goldstein: self.dicts.cameo.goldstein(&code, self.config.goldstein),
                 plover_event: info.map(|i| i.plover_event.clone()).unwrap_or_default(),
@@ -1869,7 +1878,8 @@ impl Coder {
         format!("{n} event(s), {} {}", first_code, modality.as_str())
     }
 
-    fn actor_ref(&self, m: &Mention) -> ActorRef {
+    /// The event's view of a mention; `parsed` when the dependency parse named it for its role.
+    fn actor_ref(&self, m: &Mention, parsed: bool) -> ActorRef {
         let entries = m
             .entries
             .iter()
@@ -1883,10 +1893,13 @@ impl Coder {
                 }
             })
             .collect();
-        let via = match m.kind {
-            MentionKind::Reference => Some("reference"),
-            MentionKind::Context => Some("context"),
-            MentionKind::Default => Some("default"),
+        let via = match (m.kind, parsed) {
+            (MentionKind::Reference, false) => Some("reference"),
+            (MentionKind::Reference, true) => Some("parse, reference"),
+            (MentionKind::Context, false) => Some("context"),
+            (MentionKind::Context, true) => Some("parse, context"),
+            (MentionKind::Default, _) => Some("default"),
+            (_, true) => Some("parse"),
             _ => None,
         };
         ActorRef {

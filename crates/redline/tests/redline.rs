@@ -421,28 +421,33 @@ fn the_parser_fallback_finds_the_subject_of_a_conjoined_verb() {
 
 /// With `Config::syntax` the parse's subject comes first: in "X criticised Y's report and
 /// refused aid from Z" the nearest actor before "refused" is Y, a possessor inside the first
-/// clause's object, but the tree gives X, the subject "refused" shares with "criticised".
+/// clause's object, but the tree gives X, the subject "refused" shares with "criticised", and
+/// the event says so (`via: parse`).
 #[test]
 fn the_parse_subject_comes_before_the_nearest_actor() {
     let text = "The Kenyan government criticised the EU's report and refused aid from Uganda.";
     let doc = Doc::new("first", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
-    let refusal_source = |coder: &Coder| -> Option<String> {
+    // The source's code and how it was found.
+    let refusal_source = |coder: &Coder| -> Option<(String, Option<&'static str>)> {
         coder
             .code(&doc)
             .iter()
             .find(|e| e.code.as_str() == "120")
-            .map(|e| e.source.code.to_string())
+            .map(|e| (e.source.code.to_string(), e.source.via))
     };
     assert_eq!(
-        refusal_source(embedded_coder()).as_deref(),
-        Some("IGOEUREEC")
+        refusal_source(embedded_coder()),
+        Some(("IGOEUREEC".to_string(), None))
     );
     let config = Config {
         syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
         ..Config::default()
     };
     let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
-    assert_eq!(refusal_source(&with_parse).as_deref(), Some("KENGOV"));
+    assert_eq!(
+        refusal_source(&with_parse),
+        Some(("KENGOV".to_string(), Some("parse")))
+    );
 }
 
 /// The parse's subject brings the actors joined to it: "X and Y attacked ... and destroyed"

@@ -169,7 +169,12 @@ fn class_of(tokens: &[Token], k: usize) -> Option<(Modality, Scope)> {
 
 fn scope_end(tokens: &[Token], k: usize, scope: Scope) -> usize {
     let stop = |t: &Token| match scope {
-        Scope::Clause => matches!(t.norm.as_str(), "," | ";" | ":"),
+        // A clause of time or reason after the cue tells what did happen: "threatened to shell
+        // their positions after accusing them", "could retaliate because Ruritania attacked".
+        Scope::Clause => matches!(
+            t.norm.as_str(),
+            "," | ";" | ":" | "after" | "since" | "because"
+        ),
         Scope::Sentence => matches!(
             t.norm.as_str(),
             ";" | "but" | "while" | "whereas" | "although" | "however"
@@ -259,7 +264,7 @@ mod tests {
 
     fn modality(text: &str, head_word: &str) -> (Modality, bool) {
         let lem = Lemmatizer::from_table(
-            "wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\nplans\tplan\t-\nexpected\texpect\t-\n",
+            "wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\nplans\tplan\t-\nexpected\texpect\t-\nthreatened\tthreaten\t-\n",
         );
         let toks: Vec<Token> = token_spans(text, 0..text.len())
             .into_iter()
@@ -320,6 +325,28 @@ mod tests {
         assert_eq!(
             modality(
                 "Freedonia planned the raid , then attacked Sylvania",
+                "attacked"
+            ),
+            (Modality::Asserted, false)
+        );
+        // A clause of time or reason ends a modal's or an intention's reach.
+        assert_eq!(
+            modality(
+                "Freedonia threatened to shell Sylvania after accusing it",
+                "shell"
+            ),
+            (Modality::Hypothetical, false)
+        );
+        assert_eq!(
+            modality(
+                "Freedonia threatened to shell Sylvania after accusing it",
+                "accusing"
+            ),
+            (Modality::Asserted, false)
+        );
+        assert_eq!(
+            modality(
+                "Freedonia could retaliate because Sylvania attacked",
                 "attacked"
             ),
             (Modality::Asserted, false)

@@ -46,7 +46,7 @@ pub enum SyntaxCommand {
         #[arg(long, default_value_t = TrainOptions::default().parser_runs)]
         parser_runs: usize,
         /// The parser's beam width: above 1, greedy training goes on with a beam, and the model
-        /// parses with it (the accurate model: --beam 8).
+        /// parses with it (the accurate model: --beam 16).
         #[arg(long, default_value_t = TrainOptions::default().beam)]
         beam: usize,
         /// Parser passes with the beam.
@@ -113,10 +113,15 @@ pub struct ModelArgs {
     /// A model file instead of an embedded model.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// The embedded accurate model (a parser trained and searching with a beam of 8: more
+    /// The embedded accurate model (a parser trained and searching with a beam of 16: more
     /// accurate, about ten times slower).
     #[arg(long, conflicts_with = "model")]
     accurate: bool,
+    /// Search with this many states instead of the width the model was trained with (1:
+    /// greedy). Narrower is faster and a little less accurate for the accurate model (the
+    /// README's Syntax section has the trade); a greedily trained model only loses by a beam.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    beam: Option<u16>,
 }
 
 pub fn run(command: SyntaxCommand) -> Result<()> {
@@ -189,13 +194,17 @@ pub fn read_treebank(path: &Path) -> Result<Vec<Sentence>> {
 
 /// The model the arguments name: a file, the embedded accurate model, or the embedded default.
 pub fn load_model(args: &ModelArgs) -> Result<SyntaxModel> {
-    match (&args.model, args.accurate) {
-        (Some(path), _) => read_model(path),
+    let mut model = match (&args.model, args.accurate) {
+        (Some(path), _) => read_model(path)?,
         (None, true) => {
-            Ok(SyntaxModel::embedded_accurate().context("the embedded accurate syntax model")?)
+            SyntaxModel::embedded_accurate().context("the embedded accurate syntax model")?
         }
-        (None, false) => Ok(SyntaxModel::embedded().context("the embedded syntax model")?),
+        (None, false) => SyntaxModel::embedded().context("the embedded syntax model")?,
+    };
+    if let Some(beam) = args.beam {
+        model.parser.beam = usize::from(beam);
     }
+    Ok(model)
 }
 
 fn read_model(path: &Path) -> Result<SyntaxModel> {
@@ -308,6 +317,7 @@ fn run_eval(
             "las": round2(scores.tagged.las),
             "gold_words": scores.tagged.words,
             "sentences_per_second": (parsed.len() as f64 / secs).round(),
+            "beam": model.parser.beam.max(1),
         })
     } else {
         let start = Instant::now();
@@ -337,6 +347,7 @@ fn run_eval(
             "words": scores.words,
             "sentences": gold.len(),
             "sentences_per_second": (gold.len() as f64 / secs).round(),
+            "beam": model.parser.beam.max(1),
         })
     };
     println!("{json}");
@@ -406,6 +417,7 @@ fn run_bench(data: &Path, n_sentences: usize, model_args: &ModelArgs) -> Result<
             "words_per_second": (n_words as f64 / secs).round(),
             "tokeniser_sentences_per_second": (corpus.len() as f64 / token_secs).round(),
             "model_load_ms": load_ms,
+            "beam": model.parser.beam.max(1),
             "threads": 1,
         })
     );

@@ -1443,3 +1443,26 @@ fn a_feed_url_item_without_text_gets_its_linked_page() {
         "{seen:?}"
     );
 }
+
+/// `--beam` sets how many states the parser keeps, whatever the model was trained with; the
+/// width used is in the scores, and 0 is refused.
+#[test]
+fn syntax_eval_takes_the_beam_width_to_search_with() {
+    let tiny = repo().join("crates/redline/tests/golden/syntax_tiny.conllu");
+    let beam_of = |args: &[&str]| -> u64 {
+        let out = run(redline().args(["syntax", "eval"]).args(args).arg(&tiny));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let scores: Value = serde_json::from_slice(&out.stdout).unwrap();
+        scores["beam"].as_u64().unwrap()
+    };
+    assert_eq!(beam_of(&[]), 1);
+    assert_eq!(beam_of(&["--accurate"]), 16);
+    assert_eq!(beam_of(&["--accurate", "--beam", "4"]), 4);
+    assert_eq!(beam_of(&["--raw", "--beam", "2"]), 2);
+    let out = run(redline().args(["syntax", "eval", "--beam", "0"]).arg(&tiny));
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -2414,7 +2414,7 @@ mod tests {
         assert!(tree_reaches(&t, &tokens, 1, 2));
         assert!(!tree_reaches(&t, &tokens, 1, 4));
         // "X could attack Y and occupy Z": the modal reaches the second verb, which has no
-        // subject of its own; with one ("and Z would go"), it does not.
+        // subject of its own; once it has one (Z made its subject here), it does not.
         let tokens = words("X could attack Y and occupy Z");
         let mut t = tree(&[
             (Some(2), "nsubj"),

@@ -1788,9 +1788,11 @@ impl Coder {
             .find(|&k| CLAUSE_MARKS.contains(&tokens[k].norm.as_str()))
             .unwrap_or(0);
         // With a parser, a cue reaches the head only through the tree (`tree_reaches`).
+        let path = OnceCell::new();
         let reaches = |cue: usize, head: usize| {
-            tree.get()
-                .is_none_or(|t| tree_reaches(t, tokens, cue, head))
+            tree.get().is_none_or(|t| {
+                tree_reaches(t, tokens, cue, path.get_or_init(|| HeadPath::new(t, head)))
+            })
         };
         let (mut modality, cue, negation_adjacent) =
             modality_at(tokens, clause_start, head, reaches);
@@ -2029,13 +2031,45 @@ fn dependency_subject(tree: &[Dependency], head: usize) -> Option<usize> {
     None
 }
 
-/// Whether the tree leaves a modality cue at token `cue` its reach to the head. It takes it away
-/// in two cases: a modal verb that is not an auxiliary ("Theresa May met", "on May 3"), and a
-/// head in another conjunct than the cue ("denied the charges and accused the government": the
-/// accusation is asserted), unless the cue modifies the first conjunct's verb and the head's
-/// conjunct has no subject of its own ("could attack and occupy"). Elsewhere the words decide: on
-/// long sentences the parse's attachments are too often wrong to narrow a scope.
-fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, head: usize) -> bool {
+/// The head's side of [`tree_reaches`], built once per head: a cue costs a walk up from it.
+struct HeadPath {
+    /// For each word on the path from the head up to the root, the word below it on the path
+    /// (the head itself for the head); `None` off the path.
+    below: Vec<Option<usize>>,
+    /// Whether each word has a subject of its own.
+    has_subject: Vec<bool>,
+}
+
+impl HeadPath {
+    fn new(tree: &[Dependency], head: usize) -> HeadPath {
+        let mut below = vec![None; tree.len()];
+        let (mut node, mut child) = (head, head);
+        for _ in 0..tree.len() {
+            below[node] = Some(child);
+            match tree[node].head {
+                Some(up) => (node, child) = (up, node),
+                None => break,
+            }
+        }
+        let mut has_subject = vec![false; tree.len()];
+        for d in tree {
+            if let Some(h) = d.head
+                && d.relation.starts_with("nsubj")
+            {
+                has_subject[h] = true;
+            }
+        }
+        HeadPath { below, has_subject }
+    }
+}
+
+/// Whether the tree leaves a modality cue at token `cue` its reach to the head of `path`. It
+/// takes it away in two cases: a modal verb that is not an auxiliary ("Theresa May met", "on May
+/// 3"), and a head in another conjunct than the cue ("denied the charges and accused the
+/// government": the accusation is asserted), unless the cue modifies the first conjunct's verb
+/// and the head's conjunct has no subject of its own ("could attack and occupy"). Elsewhere the
+/// words decide: on long sentences the parse's attachments are too often wrong to narrow a scope.
+fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, path: &HeadPath) -> bool {
     let Some(dep) = tree.get(cue) else {
         return true;
     };
@@ -2049,33 +2083,25 @@ fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, head: usize) 
     }
     let modifier = relation.starts_with("aux")
         || matches!(relation, "mark" | "advmod" | "amod" | "cop" | "discourse");
-    // The word the cue's scope hangs from, and its ancestors.
+    // The word the cue's scope hangs from.
     let root = match dep.head {
         Some(governor) if modifier => governor,
         _ => cue,
     };
-    let mut above = vec![root];
-    while let Some(up) = tree[*above.last().expect("not empty")].head {
-        if above.len() > tree.len() {
-            break;
-        }
-        above.push(up);
-    }
-    // Climb from the head to where it meets that chain; the child it climbs through decides.
-    let mut node = head;
+    // Climb from it to where it meets the head's path; the word the head climbs through to
+    // that meeting point decides.
+    let mut node = root;
     for _ in 0..tree.len() {
-        if above.contains(&node) {
-            return true;
+        if let Some(child) = path.below[node] {
+            if child == node || tree[child].relation != "conj" {
+                return true;
+            }
+            return node == root && modifier && !path.has_subject[child];
         }
-        let Some(up) = tree[node].head else {
-            return true;
-        };
-        if above.contains(&up) && tree[node].relation == "conj" {
-            let own_subject = (0..tree.len())
-                .any(|c| tree[c].head == Some(node) && tree[c].relation.starts_with("nsubj"));
-            return up == root && modifier && !own_subject;
+        match tree[node].head {
+            Some(up) => node = up,
+            None => return true,
         }
-        node = up;
     }
     true
 }
@@ -2411,8 +2437,8 @@ mod tests {
             (Some(1), "conj"),
             (Some(4), "obj"),
         ]);
-        assert!(tree_reaches(&t, &tokens, 1, 2));
-        assert!(!tree_reaches(&t, &tokens, 1, 4));
+        assert!(tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 2)));
+        assert!(!tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 4)));
         // "X could attack Y and occupy Z": the modal reaches the second verb, which has no
         // subject of its own; once it has one (Z made its subject here), it does not.
         let tokens = words("X could attack Y and occupy Z");
@@ -2425,14 +2451,14 @@ mod tests {
             (Some(2), "conj"),
             (Some(5), "obj"),
         ]);
-        assert!(tree_reaches(&t, &tokens, 1, 2));
-        assert!(tree_reaches(&t, &tokens, 1, 5));
+        assert!(tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 2)));
+        assert!(tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 5)));
         t[6].relation = "nsubj".to_string();
-        assert!(!tree_reaches(&t, &tokens, 1, 5));
+        assert!(!tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 5)));
         // "May met Z": a name, not a modal.
         let tokens = words("May met Z");
         let t = tree(&[(Some(1), "nsubj"), (None, "root"), (Some(1), "obj")]);
-        assert!(!tree_reaches(&t, &tokens, 0, 1));
+        assert!(!tree_reaches(&t, &tokens, 0, &HeadPath::new(&t, 1)));
     }
 
     #[test]

@@ -167,22 +167,20 @@ fn class_of(tokens: &[Token], k: usize) -> Option<(Modality, Scope)> {
     })
 }
 
-fn scope_end(tokens: &[Token], k: usize, scope: Scope) -> usize {
-    let stop = |t: &Token| match scope {
+/// Whether a token ends the reach of a cue of this scope.
+fn ends_scope(token: &Token, scope: Scope) -> bool {
+    match scope {
         // A clause of time or reason after the cue tells what did happen: "threatened to shell
         // their positions after accusing them", "could retaliate because Ruritania attacked".
         Scope::Clause => matches!(
-            t.norm.as_str(),
+            token.norm.as_str(),
             "," | ";" | ":" | "after" | "since" | "because"
         ),
         Scope::Sentence => matches!(
-            t.norm.as_str(),
+            token.norm.as_str(),
             ";" | "but" | "while" | "whereas" | "although" | "however"
         ),
-    };
-    (k + 1..tokens.len())
-        .find(|&j| stop(&tokens[j]))
-        .unwrap_or(tokens.len())
+    }
 }
 
 /// The modality of the head at token `head`. `clause_start` is where the head's clause begins;
@@ -230,9 +228,16 @@ pub fn modality_at(
         Modality::Hypothetical => 2,
         _ => 0,
     };
+    // A cue at k reaches the head when no token after it, up to the head, ends its scope; the
+    // walk leftwards keeps that for both scopes, so a sentence costs one pass per head.
+    let mut clause_open = !ends_scope(&tokens[head], Scope::Clause);
+    let mut sentence_open = !ends_scope(&tokens[head], Scope::Sentence);
     for k in (0..head).rev() {
         if let Some((m, scope)) = class_of(tokens, k)
-            && scope_end(tokens, k, scope) > head
+            && match scope {
+                Scope::Clause => clause_open,
+                Scope::Sentence => sentence_open,
+            }
             && best.as_ref().is_none_or(|b| rank(m) > rank(b.modality))
             && reaches(k, head)
         {
@@ -241,6 +246,8 @@ pub fn modality_at(
                 token: k,
             });
         }
+        clause_open &= !ends_scope(&tokens[k], Scope::Clause);
+        sentence_open &= !ends_scope(&tokens[k], Scope::Sentence);
     }
     match (negated, best) {
         (Some(n), Some(cue)) if cue.token > n => (cue.modality, Some(cue), false),

@@ -277,16 +277,27 @@ pub fn make_token(text: &str, span: Span, lemmatizer: &Lemmatizer) -> Token {
     }
 }
 
+/// The most tokens a sentence may have. Longer runs with no sentence end (tables, lists, text
+/// without punctuation) are cut after their last `;`, `:` or `,` in the second half of the
+/// limit, else at the limit, so that the work on such text grows with its length, not with its
+/// square. Sentences of edited text stay far below it (the longest in UD English EWT has 159
+/// words).
+pub const MAX_SENTENCE_TOKENS: usize = 250;
+
 /// Splits `text[range]` into sentence spans.
 ///
 /// A sentence ends at `.`, `!`, `?` or an ellipsis (with any closing quotes or brackets) when the
 /// next token begins with a capital, a digit or an opening quote; at a blank line; and at the end.
 /// Titles and months (`Gen.`, `Jan.`) and initials (`J.`) never end a sentence; a dotted
-/// abbreviation such as `U.S.` ends one only when a typical sentence opener follows it.
+/// abbreviation such as `U.S.` ends one only when a typical sentence opener follows it. A run of
+/// more than [`MAX_SENTENCE_TOKENS`] tokens with no end is cut (see there).
 pub fn sentence_spans(text: &str, range: Range<usize>) -> Vec<Span> {
     let tokens = token_spans(text, range.clone());
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
+    // The current sentence's first token, and its last `;`, `:` or `,`.
+    let mut first_token = 0;
+    let mut last_clause_mark: Option<usize> = None;
     let mut last_end = range.start;
     let closing = |t: &str| {
         matches!(
@@ -306,8 +317,25 @@ pub fn sentence_spans(text: &str, range: Range<usize>) -> Vec<Span> {
         }
         if start.is_none() {
             start = Some(span.start);
+            first_token = k;
+            last_clause_mark = None;
+        }
+        // Too long: cut after the last clause mark of the second half, else before this token.
+        if k - first_token >= MAX_SENTENCE_TOKENS
+            && let Some(s) = start
+        {
+            let cut = last_clause_mark
+                .filter(|&c| c - first_token >= MAX_SENTENCE_TOKENS / 2)
+                .unwrap_or(k - 1);
+            out.push(Span::new(s, tokens[cut].end));
+            start = Some(tokens[cut + 1].start);
+            first_token = cut + 1;
+            last_clause_mark = None;
         }
         let tok = &text[span.range()];
+        if matches!(tok, ";" | ":" | ",") {
+            last_clause_mark = Some(k);
+        }
         last_end = span.end;
         let mut ends = false;
         let mut next = k + 1;
@@ -372,6 +400,34 @@ mod tests {
             .into_iter()
             .map(|s| &text[s.range()])
             .collect()
+    }
+
+    #[test]
+    fn runs_without_an_end_are_cut_at_the_limit() {
+        // 600 words with no punctuation: cut every MAX_SENTENCE_TOKENS words.
+        let run = vec!["word"; 600].join(" ");
+        let cut: Vec<usize> = sentences(&run)
+            .iter()
+            .map(|s| s.split(' ').count())
+            .collect();
+        assert_eq!(cut, [MAX_SENTENCE_TOKENS, MAX_SENTENCE_TOKENS, 100]);
+        // With a comma in the second half of the limit, the cut falls after it.
+        let mut words = vec!["word"; 300];
+        words[199] = "word,";
+        let text = words.join(" ");
+        let parts = sentences(&text);
+        assert_eq!(parts.len(), 2);
+        assert!(
+            parts[0].ends_with("word,"),
+            "{:?}",
+            &parts[0][parts[0].len() - 10..]
+        );
+        assert_eq!(parts[1].split(' ').count(), 100);
+        // An ordinary sentence is untouched.
+        assert_eq!(
+            sentences("Kim met Putin. They signed."),
+            ["Kim met Putin.", "They signed."]
+        );
     }
 
     #[test]

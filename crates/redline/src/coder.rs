@@ -2013,17 +2013,24 @@ impl LazyTree<'_> {
 }
 
 /// The nominal subject of `head` in the tree, following `conj` and `xcomp` up to the verb that
-/// has one ("X met Y and signed": `signed` shares `met`'s subject).
+/// has one ("X met Y and signed": `signed` shares `met`'s subject). An `xcomp` under a verb with
+/// an object takes that object as its subject ("X wants Y to provide": Y provides).
 fn dependency_subject(tree: &[Dependency], head: usize) -> Option<usize> {
+    let child = |verb: usize, relation: &dyn Fn(&str) -> bool| {
+        (0..tree.len()).find(|&k| tree[k].head == Some(verb) && relation(&tree[k].relation))
+    };
     let mut verb = head;
     for _ in 0..4 {
-        if let Some(k) = (0..tree.len())
-            .find(|&k| tree[k].head == Some(verb) && tree[k].relation.starts_with("nsubj"))
-        {
+        if let Some(k) = child(verb, &|r| r.starts_with("nsubj")) {
             // The subject of a passive ("two people reported killed") is who it happened to.
             return (tree[k].relation == "nsubj").then_some(k);
         }
         match (&tree[verb].head, tree[verb].relation.as_str()) {
+            (Some(up), "xcomp")
+                if let Some(object) = child(*up, &|r| r == "obj" || r == "iobj") =>
+            {
+                return Some(object);
+            }
             (Some(up), "conj" | "xcomp") => verb = *up,
             _ => return None,
         }
@@ -2462,7 +2469,7 @@ mod tests {
     }
 
     #[test]
-    fn the_parse_gives_active_subjects_through_conj_but_never_passive_ones() {
+    fn the_parse_gives_active_subjects_through_conj_and_xcomp_but_never_passive_ones() {
         // "Turkey admitted the mistake and apologised": apologised (4) shares admitted's subject.
         let active = tree(&[
             (Some(1), "nsubj"),
@@ -2480,6 +2487,22 @@ mod tests {
             (Some(2), "xcomp"),
         ]);
         assert_eq!(dependency_subject(&passive, 3), None);
+        // "Greece asked NATO to patrol": NATO patrols; "Greece wants to patrol": Greece does.
+        let asked = tree(&[
+            (Some(1), "nsubj"),
+            (None, "root"),
+            (Some(1), "obj"),
+            (Some(4), "mark"),
+            (Some(1), "xcomp"),
+        ]);
+        assert_eq!(dependency_subject(&asked, 4), Some(2));
+        let wants = tree(&[
+            (Some(1), "nsubj"),
+            (None, "root"),
+            (Some(3), "mark"),
+            (Some(1), "xcomp"),
+        ]);
+        assert_eq!(dependency_subject(&wants, 3), Some(0));
     }
 
     #[test]

@@ -95,6 +95,28 @@ const ADVERBS_BEFORE_HEAD: &[&str] = &[
     "immediately",
 ];
 
+/// Verbs that ask someone else to act: the infinitive after them is what should be done, not what
+/// was ("urged the UN to renew sanctions", "called on the government to crack down").
+const DIRECTIVES: &[&str] = &[
+    "ask",
+    "urge",
+    "call",
+    "request",
+    "press",
+    "pressure",
+    "push",
+    "demand",
+    "encourage",
+    "invite",
+    "appeal",
+    "implore",
+    "order",
+    "instruct",
+    "advise",
+    "tell",
+    "warn",
+];
+
 /// How far a cue reaches to the right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -232,8 +254,27 @@ pub fn modality_at(
     // walk leftwards keeps that for both scopes, so a sentence costs one pass per head.
     let mut clause_open = !ends_scope(&tokens[head], Scope::Clause);
     let mut sentence_open = !ends_scope(&tokens[head], Scope::Sentence);
+    // An infinitive ("to renew", "to help patrol") is prescribed by a directive verb before it.
+    let infinitive = (head >= 1 && tokens[head - 1].norm == "to")
+        || (head >= 2 && tokens[head - 2].norm == "to" && tokens[head - 1].norm == "help");
+    let directive = |k: usize| {
+        let t = &tokens[k];
+        let lemma = t.verb_lemma.as_deref().unwrap_or("");
+        // "called on the government to", not "called Erdogan to apologise" (a telephone call).
+        let call_on = || {
+            tokens
+                .get(k + 1)
+                .is_some_and(|n| matches!(n.norm.as_str(), "on" | "upon" | "for"))
+        };
+        infinitive
+            && !t.capitalised
+            && DIRECTIVES.contains(&lemma)
+            && (lemma != "call" || call_on())
+    };
     for k in (0..head).rev() {
-        if let Some((m, scope)) = class_of(tokens, k)
+        let class = class_of(tokens, k)
+            .or_else(|| directive(k).then_some((Modality::Prescriptive, Scope::Clause)));
+        if let Some((m, scope)) = class
             && match scope {
                 Scope::Clause => clause_open,
                 Scope::Sentence => sentence_open,
@@ -271,7 +312,7 @@ mod tests {
 
     fn modality(text: &str, head_word: &str) -> (Modality, bool) {
         let lem = Lemmatizer::from_table(
-            "wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\nplans\tplan\t-\nexpected\texpect\t-\nthreatened\tthreaten\t-\n",
+            "wants\twant\t-\naccused\taccuse\t-\ndenied\tdeny\t-\nplans\tplan\t-\nexpected\texpect\t-\nthreatened\tthreaten\t-\nurged\turge\t-\ncalled\tcall\t-\n",
         );
         let toks: Vec<Token> = token_spans(text, 0..text.len())
             .into_iter()
@@ -354,6 +395,26 @@ mod tests {
         assert_eq!(
             modality(
                 "Freedonia could retaliate because Sylvania attacked",
+                "attacked"
+            ),
+            (Modality::Asserted, false)
+        );
+        // A directive prescribes the infinitive after it; a telephone call does not.
+        assert_eq!(
+            modality("Freedonia urged Sylvania to attack Ruritania", "attack"),
+            (Modality::Prescriptive, false)
+        );
+        assert_eq!(
+            modality("Freedonia called on Sylvania to withdraw", "withdraw"),
+            (Modality::Prescriptive, false)
+        );
+        assert_eq!(
+            modality("Freedonia called Sylvania to apologise", "apologise"),
+            (Modality::Asserted, false)
+        );
+        assert_eq!(
+            modality(
+                "Freedonia urged restraint and attacked Sylvania",
                 "attacked"
             ),
             (Modality::Asserted, false)

@@ -2,7 +2,8 @@
 //!
 //! The corpus is every `# text = ...` sentence of the UD English EWT (train, dev, test) and PUD
 //! files, repeated until it holds the requested number of sentences and grouped twenty to a
-//! document. The treebanks stay in `../shared/data`; nothing is copied into the repository.
+//! document, or the documents of `--docs FILE` repeated the same way. The treebanks stay in
+//! `../shared/data`; nothing is copied into the repository.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,6 +30,11 @@ pub struct BenchArgs {
     /// Also code with the parser in the loop (`redline code --syntax`) and report that rate.
     #[arg(long)]
     syntax: bool,
+    /// Code these documents (any input `redline code` reads: JSON Lines, text, HTML), repeated
+    /// until they hold --sentences sentences, instead of the UD sentences: news text, where
+    /// nearly every sentence holds an event, costs more than the treebanks' web text.
+    #[arg(long)]
+    docs: Option<PathBuf>,
 }
 
 /// The treebank files whose `# text` sentences make the corpus (also `redline syntax bench`'s).
@@ -62,25 +68,72 @@ pub fn ud_sentences(data: &std::path::Path) -> Result<Vec<String>> {
     Ok(sentences)
 }
 
-pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
-    if let Some(dir) = &args.load_petrarch {
-        return crate::compat::bench_load(dir, args.json, out);
-    }
-    let sentences = ud_sentences(&args.data)?;
+/// The UD sentences, repeated until there are `n`, twenty to a document; and how many are
+/// distinct.
+fn ud_docs(data: &std::path::Path, n: usize) -> Result<(Vec<Doc>, usize)> {
+    let sentences = ud_sentences(data)?;
     let distinct = sentences.len();
     let mut docs = Vec::new();
     let mut k = 0;
-    while k < args.sentences {
-        let n = 20.min(args.sentences - k);
-        let text: Vec<&str> = (k..k + n)
+    while k < n {
+        let m = 20.min(n - k);
+        let text: Vec<&str> = (k..k + m)
             .map(|i| sentences[i % distinct].as_str())
             .collect();
         docs.push(
             Doc::new(format!("bench-{}", docs.len()), text.join("\n\n"))
                 .with_published(chrono::NaiveDate::from_ymd_opt(2024, 6, 21)),
         );
-        k += n;
+        k += m;
     }
+    Ok((docs, distinct))
+}
+
+/// The documents of `path`, repeated until they hold at least `n` sentences (as the coder splits
+/// them); and how many sentences are distinct. A bad document stops the benchmark: its numbers
+/// would not be about the file.
+fn repeated_docs(path: &std::path::Path, n: usize) -> Result<(Vec<Doc>, usize)> {
+    let mut read = Vec::new();
+    let mut first_error = None;
+    crate::input::read_path(path, &crate::fetch::Fetcher::new(), &mut |doc| match doc {
+        Ok(d) => read.push(d),
+        Err(e) => {
+            first_error.get_or_insert(e.to_string());
+        }
+    });
+    if let Some(e) = first_error {
+        bail!("{e}");
+    }
+    let counter = Coder::new(Arc::new(Dictionaries::embedded().0), Config::default());
+    let sizes: Vec<usize> = read.iter().map(|d| counter.sentences(d).len()).collect();
+    let distinct: usize = sizes.iter().sum();
+    if distinct == 0 {
+        bail!("{}: no sentences to code", path.display());
+    }
+    let mut docs = Vec::new();
+    let mut total = 0;
+    while total < n {
+        for (doc, size) in read.iter().zip(&sizes) {
+            let mut copy = doc.clone();
+            copy.id = format!("{}#{}", doc.id, docs.len());
+            docs.push(copy);
+            total += size;
+            if total >= n {
+                break;
+            }
+        }
+    }
+    Ok((docs, distinct))
+}
+
+pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
+    if let Some(dir) = &args.load_petrarch {
+        return crate::compat::bench_load(dir, args.json, out);
+    }
+    let (docs, distinct) = match &args.docs {
+        Some(path) => repeated_docs(path, args.sentences)?,
+        None => ud_docs(&args.data, args.sentences)?,
+    };
     // Dictionary load: the median of five loads.
     let mut loads = Vec::new();
     let mut dicts = None;
@@ -118,8 +171,8 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
     }
     let secs = start.elapsed().as_secs_f64();
     let rate = n_sentences as f64 / secs;
-    // With the parser in the loop: it parses a sentence only when a head's shallow search
-    // finds no source or target and the sentence has a mention the parse could supply.
+    // With the parser in the loop: a sentence is parsed when a head asks (its subject, with two
+    // actors or more in the sentence; a target or agent the searches missed; a modality cue).
     let with_syntax = if args.syntax {
         let model =
             redline::syntax::SyntaxModel::embedded().context("the embedded syntax model")?;
@@ -147,13 +200,21 @@ pub fn run(args: BenchArgs, out: &mut impl Write) -> Result<()> {
         }
         writeln!(out, "{json}")?;
     } else {
-        writeln!(
-            out,
-            "corpus: {} UD sentences ({} distinct), {} documents, split into {n_sentences} sentences by the coder",
-            args.sentences,
-            distinct,
-            docs.len()
-        )?;
+        match &args.docs {
+            Some(path) => writeln!(
+                out,
+                "corpus: the documents of {} ({distinct} sentences) repeated to {} documents, split into {n_sentences} sentences by the coder",
+                path.display(),
+                docs.len()
+            )?,
+            None => writeln!(
+                out,
+                "corpus: {} UD sentences ({} distinct), {} documents, split into {n_sentences} sentences by the coder",
+                args.sentences,
+                distinct,
+                docs.len()
+            )?,
+        }
         writeln!(
             out,
             "coded on one thread in {secs:.2} s: {rate:.0} sentences/s, {n_events} events"

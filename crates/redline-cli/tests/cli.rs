@@ -1466,3 +1466,39 @@ fn syntax_eval_takes_the_beam_width_to_search_with() {
     let out = run(redline().args(["syntax", "eval", "--beam", "0"]).arg(&tiny));
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `bench --docs` codes a given corpus, repeated up to `--sentences`, and reports the rate with
+/// the parser too; a bad document stops it with the file and line.
+#[test]
+fn bench_codes_a_given_corpus() {
+    let dir = temp_dir("bench-docs");
+    let docs = dir.join("news.jsonl");
+    std::fs::write(
+        &docs,
+        "{\"id\": \"a\", \"text\": \"Freedonia attacked Sylvania. Kim met Putin in Pyongyang.\"}\n\
+         {\"id\": \"b\", \"text\": \"Russia and China signed an agreement.\"}\n",
+    )
+    .unwrap();
+    let out = run(redline()
+        .args(["bench", "--json", "--syntax", "--sentences", "30", "--docs"])
+        .arg(&docs));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["distinct_input_sentences"], 3);
+    assert!(report["sentences"].as_u64().unwrap() >= 30, "{report}");
+    assert!(report["events"].as_u64().unwrap() >= 20, "{report}");
+    assert!(report["sentences_per_second_with_syntax"].as_f64().unwrap() > 0.0);
+    std::fs::write(
+        &docs,
+        "{\"id\": \"a\", \"text\": \"Kim met Putin.\"}\nnot json\n",
+    )
+    .unwrap();
+    let out = run(redline().args(["bench", "--docs"]).arg(&docs));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("news.jsonl:2"), "{stderr}");
+}

@@ -2,8 +2,9 @@
 //! prescribed.
 //!
 //! Shallow rules read cue words in the head's clause, left of the head: negation right before it,
-//! then the complements of denials and accusations, then prescriptive and hypothetical modals and
-//! verbs of wishing and speculation. The nearest cue of the strongest class decides. A caller with a
+//! then the complements of denials and accusations, then prescriptive and hypothetical modals,
+//! directives ("urged X to"), intentions ("plans to") and verbs of wishing and speculation. The
+//! nearest cue of the strongest class decides. A caller with a
 //! dependency parse narrows the cues' reach through `modality_at`'s `reaches` (the coder's
 //! `tree_reaches`) without changing the classes.
 

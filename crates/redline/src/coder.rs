@@ -1505,7 +1505,7 @@ impl Coder {
         } else {
             tree.get()
                 .and_then(|t| {
-                    dependency_subject(t, head).map(|k| parse_group(t, tokens, mentions, k))
+                    dependency_subject(t, head).map(|k| subject_group(t, tokens, mentions, k))
                 })
                 .unwrap_or_default()
         };
@@ -1587,7 +1587,7 @@ impl Coder {
             && let Some(tree) = tree.get()
             && let Some(k) = dependency_subject(tree, head)
         {
-            subject = parse_group(tree, tokens, mentions, k);
+            subject = subject_group(tree, tokens, mentions, k);
             from_parse.extend(&subject);
         }
         let (sources, targets_from_left) = if passive {
@@ -2111,6 +2111,52 @@ fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, path: &HeadPa
         }
     }
     true
+}
+
+/// The actors a subject at node `k` stands for ([`parse_group`]); a personal pronoun that names
+/// none, in a clause reported by a verb of saying, stands for that verb's subject ("The Taliban
+/// claimed that they had attacked", "UNITA says it has ceased").
+fn subject_group(
+    tree: &[Dependency],
+    tokens: &[Token],
+    mentions: &[Mention],
+    k: usize,
+) -> Vec<usize> {
+    let group = parse_group(tree, tokens, mentions, k);
+    if !group.is_empty() || !matches!(tokens[k].norm.as_str(), "it" | "they" | "he" | "she" | "we")
+    {
+        return group;
+    }
+    // Up from the pronoun's verb, through verbs sharing it, to a clause reported by a verb
+    // of saying.
+    let Some(mut clause) = tree[k].head else {
+        return group;
+    };
+    for _ in 0..4 {
+        match (tree[clause].head, tree[clause].relation.as_str()) {
+            (Some(up), "conj" | "xcomp") => clause = up,
+            _ => break,
+        }
+    }
+    let Some(mut speech) = tree[clause]
+        .head
+        .filter(|_| tree[clause].relation == "ccomp")
+    else {
+        return group;
+    };
+    if !is_speech_verb(&tokens[speech]) {
+        return group;
+    }
+    // "..., saying they had downed it": the verb of saying shares the subject of its clause.
+    let mut speaker = dependency_subject(tree, speech);
+    if speaker.is_none()
+        && tree[speech].relation == "advcl"
+        && let Some(up) = tree[speech].head
+    {
+        speech = up;
+        speaker = dependency_subject(tree, speech);
+    }
+    speaker.map_or(group, |s| parse_group(tree, tokens, mentions, s))
 }
 
 /// The actors a node of the tree stands for: its mention with the compound that the mention

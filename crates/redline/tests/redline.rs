@@ -513,3 +513,31 @@ fn the_parse_narrows_modality_cues() {
         ]
     );
 }
+
+/// With `Config::syntax`, a pronoun subject in a clause reported by a verb of saying stands for
+/// that verb's subject: "Iran has told the UN it will not attack Israel" is Iran's (the
+/// shallow rules give the UN, the nearest actor), and "Hamas said in a long statement that they
+/// had attacked Israeli troops" codes the attack, which the shallow rules cannot source.
+#[test]
+fn a_reported_pronoun_stands_for_the_speaker() {
+    let config = Config {
+        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
+        ..Config::default()
+    };
+    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    let sources = |coder: &Coder, text: &str, code: &str| -> Vec<String> {
+        let doc = Doc::new("said", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        coder
+            .code(&doc)
+            .iter()
+            .filter(|e| e.code.as_str() == code)
+            .map(|e| e.source.code.to_string())
+            .collect()
+    };
+    let told = "Iran has told the UN it will not attack Israel.";
+    assert_eq!(sources(embedded_coder(), told, "190"), ["IGOUNO"]);
+    assert_eq!(sources(&with_parse, told, "190"), ["IRN"]);
+    let said = "Hamas said in a long statement that they had attacked Israeli troops.";
+    assert!(sources(embedded_coder(), said, "190").is_empty());
+    assert_eq!(sources(&with_parse, said, "190"), ["PSEREB"]);
+}

@@ -104,8 +104,11 @@ fn repeated_docs(path: &std::path::Path, n: usize) -> Result<(Vec<Doc>, usize)> 
     if let Some(e) = first_error {
         bail!("{e}");
     }
-    let counter = Coder::new(Arc::new(Dictionaries::embedded().0), Config::default());
-    let sizes: Vec<usize> = read.iter().map(|d| counter.sentences(d).len()).collect();
+    // The coder's own split (`Coder::sentences`), without loading dictionaries for it.
+    let sizes: Vec<usize> = read
+        .iter()
+        .map(|d| redline::text::sentence_spans(&d.text, d.body.range()).len())
+        .collect();
     let distinct: usize = sizes.iter().sum();
     if distinct == 0 {
         bail!("{}: no sentences to code", path.display());

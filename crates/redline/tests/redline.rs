@@ -25,6 +25,18 @@ fn fictional_coder() -> Coder {
     Coder::new(Arc::new(dicts), Config::default())
 }
 
+/// The embedded coder with the embedded default parser in the loop (`Config::syntax`).
+fn parsing_coder() -> &'static Coder {
+    static CODER: OnceLock<Coder> = OnceLock::new();
+    CODER.get_or_init(|| {
+        let config = Config {
+            syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
+            ..Config::default()
+        };
+        Coder::new(embedded_coder().dictionaries().clone().into(), config)
+    })
+}
+
 fn embedded_coder() -> &'static Coder {
     static CODER: OnceLock<Coder> = OnceLock::new();
     CODER.get_or_init(|| {
@@ -407,15 +419,11 @@ fn the_parser_fallback_finds_the_subject_of_a_conjoined_verb() {
     };
     let apology = ("TUR".to_string(), "GRC".to_string(), "055".to_string());
     assert!(!codes(embedded_coder()).contains(&apology));
-    let config = Config {
-        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
-        ..Config::default()
-    };
-    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    let with_parse = parsing_coder();
     assert!(
-        codes(&with_parse).contains(&apology),
+        codes(with_parse).contains(&apology),
         "{:?}",
-        codes(&with_parse)
+        codes(with_parse)
     );
 }
 
@@ -439,13 +447,9 @@ fn the_parse_subject_comes_before_the_nearest_actor() {
         refusal_source(embedded_coder()),
         Some(("IGOEUREEC".to_string(), None))
     );
-    let config = Config {
-        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
-        ..Config::default()
-    };
-    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    let with_parse = parsing_coder();
     assert_eq!(
-        refusal_source(&with_parse),
+        refusal_source(with_parse),
         Some(("KENGOV".to_string(), Some("parse")))
     );
 }
@@ -467,23 +471,15 @@ fn the_parse_subject_keeps_its_conjoined_actors() {
             .collect()
     };
     assert_eq!(destroyers(embedded_coder()), ["REB"]);
-    let config = Config {
-        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
-        ..Config::default()
-    };
-    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
-    assert_eq!(destroyers(&with_parse), ["CHLMIL", "PERCOP"]);
+    let with_parse = parsing_coder();
+    assert_eq!(destroyers(with_parse), ["CHLMIL", "PERCOP"]);
 }
 
 /// With `Config::syntax`, the tree narrows modality cues: "May" is a modal only as an auxiliary,
 /// and a denial does not reach the verb joined to it ("denied the charges and accused").
 #[test]
 fn the_parse_narrows_modality_cues() {
-    let config = Config {
-        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
-        ..Config::default()
-    };
-    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    let with_parse = parsing_coder();
     let events = |coder: &Coder, text: &str| -> Vec<(String, &'static str)> {
         let doc = Doc::new("modality", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
         coder
@@ -498,15 +494,15 @@ fn the_parse_narrows_modality_cues() {
         [("040".to_string(), "hypothetical")]
     );
     assert_eq!(
-        events(&with_parse, meeting),
+        events(with_parse, meeting),
         [("040".to_string(), "asserted")]
     );
     let accusation = "Iraq denied the charges and accused Iran of arming the rebels.";
-    assert!(events(&with_parse, accusation).contains(&("112".to_string(), "asserted")));
+    assert!(events(with_parse, accusation).contains(&("112".to_string(), "asserted")));
     // A modal before a verb joined to its own without a subject still reaches it.
     let threat = "Russia could attack Ukraine and occupy Kyiv.";
     assert_eq!(
-        events(&with_parse, threat),
+        events(with_parse, threat),
         [
             ("190".to_string(), "hypothetical"),
             ("192".to_string(), "hypothetical")
@@ -520,11 +516,7 @@ fn the_parse_narrows_modality_cues() {
 /// had attacked Israeli troops" codes the attack, which the shallow rules cannot source.
 #[test]
 fn a_reported_pronoun_stands_for_the_speaker() {
-    let config = Config {
-        syntax: Some(Arc::new(redline::syntax::SyntaxModel::embedded().unwrap())),
-        ..Config::default()
-    };
-    let with_parse = Coder::new(embedded_coder().dictionaries().clone().into(), config);
+    let with_parse = parsing_coder();
     let sources = |coder: &Coder, text: &str, code: &str| -> Vec<String> {
         let doc = Doc::new("said", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
         coder
@@ -536,8 +528,8 @@ fn a_reported_pronoun_stands_for_the_speaker() {
     };
     let told = "Iran has told the UN it will not attack Israel.";
     assert_eq!(sources(embedded_coder(), told, "190"), ["IGOUNO"]);
-    assert_eq!(sources(&with_parse, told, "190"), ["IRN"]);
+    assert_eq!(sources(with_parse, told, "190"), ["IRN"]);
     let said = "Hamas said in a long statement that they had attacked Israeli troops.";
     assert!(sources(embedded_coder(), said, "190").is_empty());
-    assert_eq!(sources(&with_parse, said, "190"), ["PSEREB"]);
+    assert_eq!(sources(with_parse, said, "190"), ["PSEREB"]);
 }

@@ -128,9 +128,9 @@ pub struct ActorEntry {
     pub kind: ActorKind,
     /// The code as written on the line.
     pub code: ActorCode,
-    /// First day in force (persons), inclusive.
+    /// First day in force (persons, and actors whose status changed), inclusive.
     pub from: Option<NaiveDate>,
-    /// Last day in force (persons), exclusive: the successor's first day.
+    /// Last day in force, exclusive: the successor's first day.
     pub to: Option<NaiveDate>,
     /// `role=` value.
     pub role: Option<String>,
@@ -665,6 +665,21 @@ const VERB_LIKE: &[&str] = &[
     "in", "on", "to", "from", "for", "with", "at", "by", "who", "which", "that", "had", "not",
 ];
 
+/// Whether a country starting at token `start` follows "of" right before `after`: at once, or
+/// after at most three modifiers that leave it the head, "the" or lower-case participles and
+/// compounds ("war-ravaged", "neighbouring", "landlocked").
+fn country_follows(tokens: &[Token], after: usize, start: usize) -> bool {
+    let modifier = |t: &Token| {
+        !t.capitalised
+            && !t.punct
+            && (t.norm == "the"
+                || (t.norm.len() > 3
+                    && t.norm.chars().all(|c| c.is_alphabetic() || c == '-')
+                    && (t.norm.contains('-') || t.norm.ends_with("ed") || t.norm.ends_with("ing"))))
+    };
+    start >= after && start - after <= 3 && tokens[after..start].iter().all(modifier)
+}
+
 /// Whether `role` modifies the word `next` instead of naming an actor.
 fn modifies_next(role: &Token, next: &Token) -> bool {
     let adverb = next.norm.ends_with("ly") || TIME_WORDS.contains(&next.norm.as_str());
@@ -751,11 +766,22 @@ impl ActorDictionary {
         }
         self.add_organisation_names(tokens, &mut raws);
         // An organisation name (`orghead`) composes like an agent.
+        // The entry of a kind for a phrase; of dated entries ("actor AFGREB ..2021-08-15 :
+        // Taliban"), the one in force on the document's date, or without a date the current one.
         let kinds = |r: &(usize, usize, Vec<u32>), k: ActorKind| {
-            r.2.iter().copied().find(|&e| {
+            let mut of_kind = r.2.iter().copied().filter(|&e| {
                 let kind = self.entries[e as usize].kind;
                 kind == k || (k == ActorKind::Agent && kind == ActorKind::OrgHead)
-            })
+            });
+            let first = of_kind.next()?;
+            let current = |e: u32| {
+                let entry = &self.entries[e as usize];
+                date.map_or(entry.to.is_none(), |d| entry.in_force(d))
+            };
+            if current(first) {
+                return Some(first);
+            }
+            of_kind.find(|&e| current(e)).or(Some(first))
         };
         let mut chunks: Vec<Chunk> = Vec::new();
         let mut r = 0;
@@ -882,14 +908,15 @@ impl ActorDictionary {
                         break;
                     }
                 }
-                // "the foreign minister of Japan", "officials from Seoul".
+                // "the foreign minister of Japan", "officials from Seoul", "the president of
+                // war-ravaged South Sudan".
                 if chunk.country.is_none()
                     && chunk.agent.is_some()
                     && chunk.person.is_none()
                     && j + 1 < tokens.len()
                     && matches!(tokens[j].norm.as_str(), "of" | "from")
                     && r < raws.len()
-                    && raws[r].0 == j + 1
+                    && country_follows(tokens, j + 1, raws[r].0)
                     && let Some(e) = kinds(&raws[r], ActorKind::Country)
                         .or_else(|| kinds(&raws[r], ActorKind::Capital))
                 {
@@ -1136,6 +1163,8 @@ capital   FRD : Fredville
 country   SYL : Sylvania
 adjective SYL : Sylvanian
 actor     FRDMED : Freedonia Daily
+actor     SYLREB ..2021-08-15 : Green Brigade
+actor     SYLGOV 2021-08-15.. : Green Brigade
 agent     GOV : officials ; president ; President ; leader
 agent     MIL : soldiers ; army
 person    FRDGOV 2010-01-01..2020-01-01 role=head_of_state : Rufus Firefly ; Firefly
@@ -1197,6 +1226,15 @@ context   FRD when=SYL,FRD : the North
     }
 
     #[test]
+    fn dated_actor_lines_code_by_the_document_date() {
+        let brigade = |date: &str| mentions("the Green Brigade attacked", date, &[]);
+        assert_eq!(brigade("2021-08-14"), pairs(&[("Green Brigade", "SYLREB")]));
+        assert_eq!(brigade("2021-08-15"), pairs(&[("Green Brigade", "SYLGOV")]));
+        // Without a date, the line still in force.
+        assert_eq!(brigade(""), pairs(&[("Green Brigade", "SYLGOV")]));
+    }
+
+    #[test]
     fn compound_adjectives_share_the_agent() {
         assert_eq!(
             mentions("Freedonian and Sylvanian officials met.", "2024-01-01", &[]),
@@ -1231,6 +1269,20 @@ context   FRD when=SYL,FRD : the North
         assert_eq!(
             mentions("the army of Sylvania", "2024-01-01", &[]),
             pairs(&[("army of Sylvania", "SYLMIL")])
+        );
+        // Participles and compounds between "of" and the country leave it the agent's.
+        assert_eq!(
+            mentions("the army of war-ravaged Sylvania", "2024-01-01", &[]),
+            pairs(&[("army of war-ravaged Sylvania", "SYLMIL")])
+        );
+        assert_eq!(
+            mentions("the army of the neighbouring Sylvania", "2024-01-01", &[]),
+            pairs(&[("army of the neighbouring Sylvania", "SYLMIL")])
+        );
+        // Anything else does not: the army is not Sylvania's.
+        assert_eq!(
+            mentions("the army of many people in Sylvania", "2024-01-01", &[]),
+            pairs(&[("army", "MIL"), ("Sylvania", "SYL")])
         );
         assert_eq!(
             mentions("Freedonia Daily reported", "2024-01-01", &[]),

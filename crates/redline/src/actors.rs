@@ -658,6 +658,64 @@ const MODIFIER_AGENTS: &[&str] = &[
     "migrant",
 ];
 
+/// Nouns for the members of a role, which after a role word keep its code ("army trainees",
+/// "police officers", "government employees").
+const MEMBER_NOUNS: &[&str] = &[
+    "trainee",
+    "trainees",
+    "recruit",
+    "recruits",
+    "personnel",
+    "officer",
+    "officers",
+    "member",
+    "members",
+    "commander",
+    "commanders",
+    "veteran",
+    "veterans",
+    "chief",
+    "chiefs",
+    "cadet",
+    "cadets",
+    "conscript",
+    "conscripts",
+    "reservist",
+    "reservists",
+    "staff",
+    "employee",
+    "employees",
+    "worker",
+    "workers",
+    "representative",
+    "representatives",
+    "delegate",
+    "delegates",
+    "delegation",
+    "envoy",
+    "envoys",
+    "negotiator",
+    "negotiators",
+    "source",
+    "sources",
+    "guard",
+    "guards",
+    "patrol",
+    "patrols",
+    "agent",
+    "agents",
+    "investigator",
+    "investigators",
+    "prosecutor",
+    "prosecutors",
+    "pilot",
+    "pilots",
+    "sniper",
+    "snipers",
+    "unit",
+    "units",
+];
+
 /// Words that, after a role word, show it is the subject ("military said").
 const VERB_LIKE: &[&str] = &[
     "is", "are", "was", "were", "has", "have", "had", "will", "would", "could", "can", "may",
@@ -941,6 +999,18 @@ impl ActorDictionary {
                     }
                 }
             }
+            // "Afghan Army trainees", "police officers": a noun for the role's members keeps the
+            // role's code and joins the mention.
+            if chunk.agent.is_some()
+                && chunk.person.is_none()
+                && chunk.fixed.is_none()
+                && (r >= raws.len() || raws[r].0 > j)
+                && tokens
+                    .get(j)
+                    .is_some_and(|t| !t.capitalised && MEMBER_NOUNS.contains(&t.norm.as_str()))
+            {
+                j += 1;
+            }
             chunk.end = j;
             // "military assistance", "Russian military technology": a role word used as a
             // modifier of the next noun is not an actor.
@@ -1223,6 +1293,15 @@ context   FRD when=SYL,FRD : the North
             mentions("Firefly spoke.", "2024-06-01", &[]),
             pairs(&[("Firefly", "FRDELI")])
         );
+    }
+
+    #[test]
+    fn member_nouns_keep_the_role_and_other_nouns_drop_it() {
+        assert_eq!(
+            mentions("Sylvanian army trainees left.", "2024-01-01", &[]),
+            pairs(&[("Sylvanian army trainees", "SYLMIL")])
+        );
+        assert!(mentions("the army barracks", "2024-01-01", &[]).is_empty());
     }
 
     #[test]

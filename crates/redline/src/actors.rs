@@ -604,6 +604,15 @@ impl Mention {
     pub fn is_person(&self) -> bool {
         self.kind == MentionKind::Person
     }
+
+    /// Whether the mention names a role's installation ("a police station"): a target, never
+    /// the actor that does something. `tokens` are the sentence's.
+    pub fn is_installation(&self, tokens: &[Token]) -> bool {
+        self.end_token
+            .checked_sub(1)
+            .and_then(|last| tokens.get(last))
+            .is_some_and(|t| INSTALLATION_NOUNS.contains(&t.norm.as_str()))
+    }
 }
 
 /// A composed chunk before it becomes a mention.
@@ -714,6 +723,37 @@ const MEMBER_NOUNS: &[&str] = &[
     "snipers",
     "unit",
     "units",
+];
+
+/// Nouns for a role's installations and equipment, which stand for it as the target of an
+/// attack ("stormed a police station", "shelled a military base": the police, the military).
+const INSTALLATION_NOUNS: &[&str] = &[
+    "station",
+    "stations",
+    "base",
+    "bases",
+    "headquarters",
+    "checkpoint",
+    "checkpoints",
+    "post",
+    "posts",
+    "outpost",
+    "outposts",
+    "convoy",
+    "convoys",
+    "barracks",
+    "camp",
+    "camps",
+    "compound",
+    "compounds",
+    "vehicle",
+    "vehicles",
+    "installation",
+    "installations",
+    "facility",
+    "facilities",
+    "positions",
+    "targets",
 ];
 
 /// Words that, after a role word, show it is the subject ("military said").
@@ -999,15 +1039,17 @@ impl ActorDictionary {
                     }
                 }
             }
-            // "Afghan Army trainees", "police officers": a noun for the role's members keeps the
-            // role's code and joins the mention.
+            // "Afghan Army trainees", "police officers", "an army base": a noun for the role's
+            // members or installations keeps the role's code and joins the mention.
             if chunk.agent.is_some()
                 && chunk.person.is_none()
                 && chunk.fixed.is_none()
                 && (r >= raws.len() || raws[r].0 > j)
-                && tokens
-                    .get(j)
-                    .is_some_and(|t| !t.capitalised && MEMBER_NOUNS.contains(&t.norm.as_str()))
+                && tokens.get(j).is_some_and(|t| {
+                    !t.capitalised
+                        && (MEMBER_NOUNS.contains(&t.norm.as_str())
+                            || INSTALLATION_NOUNS.contains(&t.norm.as_str()))
+                })
             {
                 j += 1;
             }
@@ -1296,12 +1338,16 @@ context   FRD when=SYL,FRD : the North
     }
 
     #[test]
-    fn member_nouns_keep_the_role_and_other_nouns_drop_it() {
+    fn member_and_installation_nouns_keep_the_role_and_other_nouns_drop_it() {
         assert_eq!(
             mentions("Sylvanian army trainees left.", "2024-01-01", &[]),
             pairs(&[("Sylvanian army trainees", "SYLMIL")])
         );
-        assert!(mentions("the army barracks", "2024-01-01", &[]).is_empty());
+        assert_eq!(
+            mentions("Freedonians stormed an army base", "2024-01-01", &[]),
+            pairs(&[("Freedonians", "FRDCVL"), ("army base", "MIL")])
+        );
+        assert!(mentions("the army budget", "2024-01-01", &[]).is_empty());
     }
 
     #[test]

@@ -1512,7 +1512,7 @@ impl Coder {
         // The mentions the parse named for a role, for the events' provenance (`via`).
         let mut from_parse: Vec<usize> = subject.clone();
         if subject.is_empty() {
-            subject = find_subject(tokens, mentions, left_start, anchor);
+            subject = nearest_left_group(tokens, mentions, left_start, anchor, !passive);
         }
         // "Neither Galadriel nor Gollum boycotted" with "neither *": the words a pattern takes
         // before its head may also stand before the subject.
@@ -2171,7 +2171,9 @@ fn parse_group(
     let mut group = Vec::new();
     let mut stack = vec![k];
     while let Some(node) = stack.pop() {
-        if let Some(m) = mention_for(tree, mentions, node) {
+        if let Some(m) = mention_for(tree, mentions, node)
+            && !mentions[m].is_installation(tokens)
+        {
             for g in group_left(tokens, mentions, m) {
                 if !group.contains(&g) {
                     group.push(g);
@@ -2209,18 +2211,33 @@ fn mention_for(tree: &[Dependency], mentions: &[Mention], k: usize) -> Option<us
 }
 
 /// The subject group: the nearest mention left of the head in the clause that no preposition
-/// governs, with the mentions compounded to it.
+/// governs and that names an actor, not an installation ("attacked an army base, killing":
+/// the attackers kill), with the mentions compounded to it.
 fn find_subject(
     tokens: &[Token],
     mentions: &[Mention],
     left_start: usize,
     head: usize,
 ) -> Vec<usize> {
+    nearest_left_group(tokens, mentions, left_start, head, true)
+}
+
+/// The nearest mention left of the head as [`find_subject`] finds it; installations count
+/// when `actors_only` is false (the subject of a passive is its target: "a police station was
+/// attacked").
+fn nearest_left_group(
+    tokens: &[Token],
+    mentions: &[Mention],
+    left_start: usize,
+    head: usize,
+    actors_only: bool,
+) -> Vec<usize> {
     let nearest = mentions
         .iter()
         .enumerate()
         .filter(|(_, m)| m.first_token >= left_start && m.end_token <= head)
         .filter(|(_, m)| !governed_by_preposition(tokens, mentions, m))
+        .filter(|(_, m)| !(actors_only && m.is_installation(tokens)))
         // "Y's attack ... urged": a possessor is the subject only of a head close after it.
         .filter(|(_, m)| {
             !(tokens.get(m.end_token).is_some_and(|t| t.norm == "'s") && head > m.end_token + 4)

@@ -454,13 +454,12 @@ fn the_parse_subject_comes_before_the_nearest_actor() {
     );
 }
 
-/// The parse's subject brings the actors joined to it: "X and Y attacked ... and destroyed"
+/// The parse's subject brings the actors joined to it: "X and Y raided ... and destroyed"
 /// codes the destruction for both X and Y; the shallow search takes the nearest actor, the
 /// rebels "destroyed" follows.
 #[test]
 fn the_parse_subject_keeps_its_conjoined_actors() {
-    let text =
-        "The Chilean army and Peruvian police attacked rebel camps in Bolivia and destroyed them.";
+    let text = "The Chilean army and Peruvian police raided the rebels in Bolivia and destroyed their weapons.";
     let doc = Doc::new("conj2", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
     let destroyers = |coder: &Coder| -> Vec<String> {
         coder

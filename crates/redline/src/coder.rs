@@ -1155,6 +1155,21 @@ impl Coder {
                         && !all_caps
                     {
                         "head is capitalised mid-sentence (a name)".to_string()
+                    } else if !spelled_out
+                        && pattern.specificity() == 0
+                        && !mentions.is_empty()
+                        && tree.get().is_some_and(|t| {
+                            t[head].noun
+                                && t[head].head.is_some_and(|up| {
+                                    sentence_events
+                                        .iter()
+                                        .any(|e| e.provenance.head == tokens[up].span)
+                                })
+                        })
+                    {
+                        // "blames sanctions for": a noun that a coded verb governs is what
+                        // that verb is about, not an act of its own.
+                        "head is a noun that a coded verb governs (the parse)".to_string()
                     } else {
                         for c in consumed.iter_mut().take(m.end).skip(head) {
                             *c = true;
@@ -1978,6 +1993,8 @@ struct Dependency {
     head: Option<usize>,
     /// The UD relation to it.
     relation: String,
+    /// Whether the tagger made the word a common noun (`NOUN`).
+    noun: bool,
 }
 
 /// The parse of a sentence, made the first time a head asks for it: a sentence with no head, or
@@ -2005,6 +2022,7 @@ impl LazyTree<'_> {
                 .map(|a| Dependency {
                     head: a.head.checked_sub(1),
                     relation: a.deprel.to_string(),
+                    noun: a.upos == "NOUN",
                 })
                 .collect()
         });

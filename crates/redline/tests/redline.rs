@@ -532,3 +532,20 @@ fn a_reported_pronoun_stands_for_the_speaker() {
     assert!(sources(embedded_coder(), said, "190").is_empty());
     assert_eq!(sources(with_parse, said, "190"), ["PSEREB"]);
 }
+
+/// With the parse, a noun that a coded verb governs is what the verb is about, not an act of
+/// its own: "blames sanctions" is an accusation, not an embargo. The shallow rules cannot tell.
+#[test]
+fn a_noun_under_a_coded_verb_is_not_its_own_event() {
+    let text = "North Korea blames sanctions for its food shortages.";
+    let doc = Doc::new("noun", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let codes = |coder: &Coder| -> Vec<String> {
+        coder
+            .code(&doc)
+            .iter()
+            .map(|e| e.code.to_string())
+            .collect()
+    };
+    assert_eq!(codes(embedded_coder()), ["112", "163"]);
+    assert_eq!(codes(parsing_coder()), ["112"]);
+}

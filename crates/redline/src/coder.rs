@@ -2501,6 +2501,7 @@ mod tests {
             .map(|&(head, relation)| Dependency {
                 head,
                 relation: relation.to_string(),
+                noun: false,
             })
             .collect()
     }

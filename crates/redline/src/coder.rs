@@ -2193,7 +2193,12 @@ fn parse_group(
             && !mentions[m].is_installation(tokens)
         {
             for g in group_left(tokens, mentions, m) {
-                if !group.contains(&g) {
+                // "the Libyan National Army (LNA)": a second mention with the same code is
+                // the same actor, not a partner (a mutual act would pair it with itself).
+                if !group
+                    .iter()
+                    .any(|&h: &usize| h == g || mentions[h].code == mentions[g].code)
+                {
                     group.push(g);
                 }
             }

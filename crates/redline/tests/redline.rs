@@ -549,3 +549,21 @@ fn a_noun_under_a_coded_verb_is_not_its_own_event() {
     assert_eq!(codes(embedded_coder()), ["112", "163"]);
     assert_eq!(codes(parsing_coder()), ["112"]);
 }
+
+/// An acronym in apposition is the same actor, not a partner: "agree" is a mutual act, and
+/// pairing the army with itself used to leave no event.
+#[test]
+fn an_apposed_acronym_is_the_same_actor() {
+    let text = "The Libyan National Army (LNA) agreed to lift a blockade on oil exports.";
+    let doc = Doc::new("appos", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let agreements = |coder: &Coder| -> Vec<String> {
+        coder
+            .code(&doc)
+            .iter()
+            .filter(|e| e.code.as_str() == "030")
+            .map(|e| e.source.code.to_string())
+            .collect()
+    };
+    assert_eq!(agreements(embedded_coder()), ["LBYREB"]);
+    assert_eq!(agreements(parsing_coder()), ["LBYREB"]);
+}

@@ -90,6 +90,9 @@ pub struct ActorOut<'a> {
     pub end: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<&'static str>,
+    /// The words that refer to the actor ("he"), when `text` is the antecedent they stand for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<SpanOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -154,6 +157,7 @@ fn actor<'a>(doc: &'a Doc, a: &'a ActorRef) -> ActorOut<'a> {
         start: a.span.start,
         end: a.span.end,
         via: a.via,
+        reference: a.reference.map(|r| span(doc, r)),
     }
 }
 

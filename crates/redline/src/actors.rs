@@ -597,6 +597,8 @@ pub struct Mention {
     pub kind: MentionKind,
     /// The dictionary entries that produced it (indexes into the dictionary).
     pub entries: Vec<u32>,
+    /// For a reference (a pronoun, "the two leaders"), the span of the mention it stands for.
+    pub antecedent: Option<Span>,
 }
 
 impl Mention {
@@ -1153,6 +1155,7 @@ impl ActorDictionary {
                     code,
                     kind: c.kind.unwrap_or(MentionKind::State),
                     entries: c.entries,
+                    antecedent: None,
                 })
             }
         }

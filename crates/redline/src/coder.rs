@@ -383,8 +383,11 @@ pub struct EntryRef {
 pub struct ActorRef {
     /// The resolved code.
     pub code: ActorCode,
-    /// The mention in the text.
+    /// The mention in the text: for a reference whose antecedent is in the same sentence
+    /// ("Netanyahu says he will"), the antecedent, and the referring words in `reference`.
     pub span: Span,
+    /// The words that refer to the actor named at `span` ("he"), when they are not its name.
+    pub reference: Option<Span>,
     /// The entries that produced it.
     pub entries: Vec<EntryRef>,
     /// How it was found when not directly: `reference` (a pronoun, "the two leaders"),
@@ -1360,6 +1363,7 @@ impl Coder {
                             code,
                             kind: MentionKind::Reference,
                             entries: m.entries.clone(),
+                            antecedent: Some(m.antecedent.unwrap_or(m.span)),
                         });
                     }
                 }
@@ -1638,6 +1642,7 @@ impl Coder {
                     code: code.clone(),
                     kind: MentionKind::Default,
                     entries: Vec::new(),
+                    antecedent: None,
                 };
                 let mut all = mentions.to_vec();
                 let source = defaults.source.as_ref().map(|c| {
@@ -1865,8 +1870,8 @@ impl Coder {
                 doc_id: doc.id.clone(),
                 sentence_index: index,
                 sentence,
-                source: self.actor_ref(&mentions[s], from_parse.contains(&s)),
-                target: t.map(|t| self.actor_ref(&mentions[t], from_parse.contains(&t))),
+                source: self.actor_ref(&mentions[s], from_parse.contains(&s), sentence),
+                target: t.map(|t| self.actor_ref(&mentions[t], from_parse.contains(&t), sentence)),
                 quad_class: code.quad_class(),
                 goldstein: self.dicts.cameo.goldstein(&code, self.config.goldstein),
                 plover_event: info.map(|i| i.plover_event.clone()).unwrap_or_default(),
@@ -1896,7 +1901,9 @@ impl Coder {
     }
 
     /// The event's view of a mention; `parsed` when the dependency parse named it for its role.
-    fn actor_ref(&self, m: &Mention, parsed: bool) -> ActorRef {
+    /// A reference whose antecedent lies in `sentence` shows the antecedent, with the referring
+    /// words kept in [`ActorRef::reference`].
+    fn actor_ref(&self, m: &Mention, parsed: bool, sentence: Span) -> ActorRef {
         let entries = m
             .entries
             .iter()
@@ -1919,9 +1926,13 @@ impl Coder {
             (_, true) => Some("parse"),
             _ => None,
         };
+        let antecedent = m
+            .antecedent
+            .filter(|a| sentence.start <= a.start && a.end <= sentence.end && *a != m.span);
         ActorRef {
             code: m.code.clone(),
-            span: m.span,
+            span: antecedent.unwrap_or(m.span),
+            reference: antecedent.map(|_| m.span),
             entries,
             via,
         }
@@ -2378,6 +2389,7 @@ fn pronoun_reference(tokens: &[Token], i: usize, m: &Mention, code: ActorCode) -
         code,
         kind: MentionKind::Reference,
         entries: m.entries.clone(),
+        antecedent: Some(m.antecedent.unwrap_or(m.span)),
     }
 }
 

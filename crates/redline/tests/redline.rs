@@ -567,3 +567,25 @@ fn an_apposed_acronym_is_the_same_actor() {
     assert_eq!(agreements(embedded_coder()), ["LBYREB"]);
     assert_eq!(agreements(parsing_coder()), ["LBYREB"]);
 }
+
+/// A pronoun whose antecedent is in the same sentence shows the antecedent as the actor's
+/// words, with the pronoun kept as the reference: "Russia said it had expelled".
+#[test]
+fn a_pronoun_shows_its_antecedent_in_the_same_sentence() {
+    let text = "Russia said on Friday it had expelled diplomats from Poland. It then recalled its ambassador.";
+    let doc = Doc::new("pron", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let events = embedded_coder().code(&doc);
+    let expelled = events
+        .iter()
+        .find(|e| e.code.as_str() == "161")
+        .expect("the expulsion is coded");
+    assert_eq!(&text[expelled.source.span.range()], "Russia");
+    let reference = expelled.source.reference.expect("the pronoun is kept");
+    assert_eq!(&text[reference.range()], "it");
+    assert_eq!(expelled.source.via, Some("reference"));
+    // Across sentences the pronoun stays the actor's words: the sentence holds every span.
+    for e in events.iter().filter(|e| e.sentence_index == 1) {
+        assert_eq!(&text[e.source.span.range()], "It");
+        assert!(e.source.reference.is_none());
+    }
+}

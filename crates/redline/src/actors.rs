@@ -758,11 +758,17 @@ const INSTALLATION_NOUNS: &[&str] = &[
     "targets",
 ];
 
-/// Words that, after a role word, show it is the subject ("military said").
+/// Words that, after a role word, show it names an actor ("military said", "the government
+/// without"), not a modifier of the next noun.
 const VERB_LIKE: &[&str] = &[
     "is", "are", "was", "were", "has", "have", "had", "will", "would", "could", "can", "may",
     "might", "must", "should", "did", "does", "do", "also", "said", "says", "and", "or", "of",
     "in", "on", "to", "from", "for", "with", "at", "by", "who", "which", "that", "had", "not",
+    // Other prepositions and conjunctions: "with the Israeli government without filtering it".
+    "without", "against", "over", "after", "before", "during", "since", "under", "into", "as",
+    "than", "but", "while", "when", "because", "if", "about", "through", "amid", "despite",
+    "within", "across", "toward", "towards", "until", "unless", "whose", "where", "nor", "so",
+    "then", "there", "here",
 ];
 
 /// Whether a country starting at token `start` follows "of" right before `after`: at once, or

@@ -589,6 +589,12 @@ const PREPOSITIONS: &[&str] = &[
     "behind",
 ];
 
+/// Prepositions that, ending a pattern, introduce its target ("impose sanctions on",
+/// "file ... lawsuit ... against").
+const TARGET_PREPOSITIONS: &[&str] = &[
+    "against", "on", "upon", "with", "to", "toward", "towards", "into", "over", "from",
+];
+
 /// Prepositions after which a mention is a place, not a target.
 const LOCATIVES: &[&str] = &[
     "in",
@@ -1533,6 +1539,24 @@ impl Coder {
         if subject.is_empty() {
             subject = nearest_left_group(tokens, mentions, left_start, anchor, !passive);
         }
+        // "filed a lawsuit against X, accusing him of torture": a participle opening a clause
+        // after a comma shares the subject of the verb coded before it.
+        if from_parse.is_empty()
+            && !passive
+            && head > 0
+            && anchor == head
+            && tokens[head].norm.ends_with("ing")
+            && tokens[head - 1].norm == ","
+            && let Some(first) = out
+                .iter()
+                .rev()
+                .find(|e| e.provenance.head.end <= tokens[head - 1].span.start)
+        {
+            let shared = shared_sources(out, first, mentions);
+            if !shared.is_empty() {
+                subject = shared;
+            }
+        }
         // "Neither Galadriel nor Gollum boycotted" with "neither *": the words a pattern takes
         // before its head may also stand before the subject.
         if subject.is_empty() && anchor < head {
@@ -1570,20 +1594,7 @@ impl Coder {
                     .rev()
                     .find(|e| e.provenance.head.end <= tokens[k - 1].span.start)
             {
-                let shared: Vec<usize> = out
-                    .iter()
-                    .filter(|e| e.provenance.head == first.provenance.head && e.code == first.code)
-                    .filter_map(|e| {
-                        mentions
-                            .iter()
-                            .position(|m| m.span == e.source.span && m.code == e.source.code)
-                    })
-                    .fold(Vec::new(), |mut acc, m| {
-                        if !acc.contains(&m) {
-                            acc.push(m);
-                        }
-                        acc
-                    });
+                let shared = shared_sources(out, first, mentions);
                 if !shared.is_empty() {
                     subject = shared;
                 }
@@ -1716,10 +1727,24 @@ impl Coder {
                         || !(x.first_token > 0
                             && LOCATIVES.contains(&tokens[x.first_token - 1].norm.as_str())))
             };
-            // PETRARCH takes a place ("appealed for peace in Ithilen") when nothing else is there.
-            let first = mentions
+            // A pattern that ends in a preposition ("file ... lawsuit ... against") names its
+            // target's place: the first actor within six words after it, before any other
+            // ("filed a lawsuit in a Paris court against visiting Saudi Crown Prince ...").
+            let after_preposition = m
+                .matched_tokens
                 .iter()
-                .position(|x| candidate(x, false))
+                .copied()
+                .max()
+                .filter(|&k| k > head && TARGET_PREPOSITIONS.contains(&tokens[k].norm.as_str()))
+                .and_then(|k| {
+                    mentions
+                        .iter()
+                        .position(|x| x.first_token > k && x.first_token <= k + 6)
+                        .filter(|&x| candidate(&mentions[x], true))
+                });
+            // PETRARCH takes a place ("appealed for peace in Ithilen") when nothing else is there.
+            let first = after_preposition
+                .or_else(|| mentions.iter().position(|x| candidate(x, false)))
                 .or_else(|| {
                     self.config
                         .petrarch_style
@@ -1941,6 +1966,23 @@ impl Coder {
 
 fn kind_name(kind: ActorKind) -> &'static str {
     kind.keyword()
+}
+
+/// The mentions that are the sources of the events coded at `first`'s head with its code.
+fn shared_sources(out: &[Event], first: &Event, mentions: &[Mention]) -> Vec<usize> {
+    out.iter()
+        .filter(|e| e.provenance.head == first.provenance.head && e.code == first.code)
+        .filter_map(|e| {
+            mentions
+                .iter()
+                .position(|m| m.span == e.source.span && m.code == e.source.code)
+        })
+        .fold(Vec::new(), |mut acc, m| {
+            if !acc.contains(&m) {
+                acc.push(m);
+            }
+            acc
+        })
 }
 
 /// Two codes name the same actor for the purpose of self-targeting: equal, or one is the bare

@@ -589,3 +589,46 @@ fn a_pronoun_shows_its_antecedent_in_the_same_sentence() {
         assert!(e.source.reference.is_none());
     }
 }
+
+/// Three clause rules of the shallow coder: a pattern that ends in a preposition takes the
+/// actor after it as its target (not the court the lawsuit was filed in), a participle after a
+/// comma shares the subject of the verb before it, and a role word before a preposition names
+/// an actor ("the Sylvanian government without").
+#[test]
+fn final_prepositions_participles_and_role_words_before_prepositions() {
+    let coder = embedded_coder();
+    let code = |text: &str| -> Vec<(String, String, Option<String>)> {
+        let doc = Doc::new("clauses", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        coder
+            .code(&doc)
+            .into_iter()
+            .map(|e| {
+                (
+                    e.code.to_string(),
+                    e.source.code.to_string(),
+                    e.target.map(|t| t.code.to_string()),
+                )
+            })
+            .collect()
+    };
+    let lawsuit = code(
+        "A French lawyer filed a lawsuit in a Paris court against Saudi Crown Prince Mohammed bin Salman, accusing him of torture.",
+    );
+    assert!(
+        lawsuit.contains(&("115".into(), "FRAJUD".into(), Some("SAUGOV".into()))),
+        "{lawsuit:?}"
+    );
+    assert!(
+        lawsuit.iter().any(|(c, s, _)| c == "1122" && s == "FRAJUD"),
+        "{lawsuit:?}"
+    );
+    let shared = code(
+        "The National Security Agency has been sharing raw intelligence with the Israeli government without filtering it.",
+    );
+    assert!(
+        shared
+            .iter()
+            .any(|(_, _, t)| t.as_deref() == Some("ISRGOV")),
+        "{shared:?}"
+    );
+}

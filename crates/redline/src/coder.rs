@@ -1442,7 +1442,16 @@ impl Coder {
                     continue;
                 }
             }
-            if matches!(w, "it" | "he" | "she") {
+            if matches!(w, "it" | "he" | "she" | "him" | "her") {
+                // "her" is also a possessive ("her government"): only as an object, before a
+                // preposition or the end of the clause.
+                if w == "her"
+                    && tokens
+                        .get(i + 1)
+                        .is_some_and(|t| !t.punct && !PREPOSITIONS.contains(&t.norm.as_str()))
+                {
+                    continue;
+                }
                 let wants_person = w != "it";
                 let mut codes: Vec<&Mention> = Vec::new();
                 for m in state

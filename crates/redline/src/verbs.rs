@@ -607,6 +607,21 @@ fn match_elements(
                 if at + skip > limit {
                     break;
                 }
+                // A gap does not run to a word across a comma that opens another clause or
+                // phrase ("a civilian killed when their plane crashed, a rebel spokesman
+                // said"), only across one inside a list of modifiers ("restore complete, full
+                // ties"), or to an actor slot (an apposition: "release Aya Hijazi, an American
+                // aid worker").
+                if skip > 0
+                    && tokens[at + skip - 1].norm == ","
+                    && !matches!(
+                        rest.first(),
+                        Some(Element::Target | Element::Source | Element::Actor)
+                    )
+                    && opens_clause(tokens.get(at + skip))
+                {
+                    break;
+                }
                 if let Some(end) = match_elements(rest, tokens, at + skip, limit, mention_at, state)
                 {
                     return Some(end);
@@ -615,6 +630,53 @@ fn match_elements(
             None
         }
     }
+}
+
+/// Whether the token after a comma opens a clause or a phrase of its own: an article,
+/// determiner or pronoun, a capitalised word, a participle, a relative or a conjunction.
+fn opens_clause(next: Option<&Token>) -> bool {
+    next.is_some_and(|t| {
+        t.capitalised
+            || t.norm.ends_with("ing")
+            || matches!(
+                t.norm.as_str(),
+                "a" | "an"
+                    | "the"
+                    | "this"
+                    | "that"
+                    | "these"
+                    | "those"
+                    | "its"
+                    | "their"
+                    | "his"
+                    | "her"
+                    | "it"
+                    | "they"
+                    | "he"
+                    | "she"
+                    | "we"
+                    | "which"
+                    | "who"
+                    | "whose"
+                    | "where"
+                    | "when"
+                    | "while"
+                    | "but"
+                    | "and"
+                    | "or"
+                    | "as"
+                    | "after"
+                    | "before"
+                    | "since"
+                    | "because"
+                    | "although"
+                    | "though"
+                    | "if"
+                    | "according"
+                    | "said"
+                    | "says"
+            )
+    })
 }
 
 #[cfg(test)]
@@ -648,6 +710,22 @@ mod tests {
         let toks = tokens("they signed it");
         let m = d.best_match(&toks, 1, toks.len(), &|_| None).unwrap();
         assert_eq!(d.pattern(m.pattern).code.as_str(), "050");
+    }
+
+    #[test]
+    fn a_gap_stops_at_a_comma_that_opens_a_clause() {
+        let (d, _) = dict("057 : sign ... treaty\n");
+        let code = |text: &str| {
+            let toks = tokens(text);
+            d.best_match(&toks, 1, toks.len(), &|_| None)
+                .map(|m| d.pattern(m.pattern).code.to_string())
+        };
+        assert_eq!(
+            code("they signed a new, permanent treaty").as_deref(),
+            Some("057")
+        );
+        assert_eq!(code("they signed it, the treaty said"), None);
+        assert_eq!(code("they signed it, and the treaty lapsed"), None);
     }
 
     #[test]

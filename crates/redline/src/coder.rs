@@ -1152,6 +1152,18 @@ impl Coder {
                         && (pattern.specificity() == 0 || inflected || self.config.petrarch_style)
                     {
                         "head is a noun or adjective here (after a determiner)".to_string()
+                    } else if !spelled_out
+                        && pattern.specificity() == 0
+                        && !self.config.petrarch_style
+                        && !self.config.tabari_clauses
+                        && head > 0
+                        && tokens[head].norm.ends_with('s')
+                        && tokens[head - 1].norm.ends_with("ing")
+                        && tokens[head - 1].verb_lemma.is_some()
+                    {
+                        // "monitoring sanctions on", "growing attacks": a plural after a
+                        // participle is a noun, its object or the thing it describes.
+                        "head is a noun here (a plural after a participle)".to_string()
                     } else if self.config.petrarch_style
                         && !spelled_out
                         && tokens.get(head + 1).is_some_and(|t| t.norm == "'s")

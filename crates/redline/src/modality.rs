@@ -201,7 +201,7 @@ fn ends_scope(token: &Token, scope: Scope) -> bool {
         ),
         Scope::Sentence => matches!(
             token.norm.as_str(),
-            ";" | "but" | "while" | "whereas" | "although" | "however"
+            ";" | "but" | "while" | "whereas" | "although" | "though" | "however"
         ),
     }
 }
@@ -361,6 +361,14 @@ mod tests {
         assert_eq!(
             modality("kept Freedonia from attacking", "attacking"),
             (Modality::Negated, false)
+        );
+        // A concession states a fact: a speculation's reach ends at "though".
+        assert_eq!(
+            modality(
+                "there are doubts whether Freedonia will help , even though Sylvania attacked it",
+                "attacked"
+            ),
+            (Modality::Asserted, false)
         );
         // Intentions: only with their infinitive ("the plan to" too), to the end of the clause.
         assert_eq!(

@@ -635,3 +635,19 @@ fn final_prepositions_participles_and_role_words_before_prepositions() {
         "{shared:?}"
     );
 }
+
+/// A plural after a participle is a noun ("monitoring sanctions on"), not a verb of its own;
+/// the same word as a finite verb still codes.
+#[test]
+fn a_plural_after_a_participle_is_a_noun() {
+    let codes = |text: &str| -> Vec<String> {
+        let doc = Doc::new("plural", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        embedded_coder()
+            .code(&doc)
+            .iter()
+            .map(|e| e.code.to_string())
+            .collect()
+    };
+    assert!(codes("The UN panel kept monitoring sanctions on North Korea.").is_empty());
+    assert_eq!(codes("The United States sanctions North Korea."), ["163"]);
+}

@@ -1178,7 +1178,7 @@ impl Coder {
                         "head is capitalised mid-sentence (a name)".to_string()
                     } else if !spelled_out
                         && pattern.specificity() == 0
-                        && !mentions.is_empty()
+                        && !sentence_events.is_empty()
                         && tree.get().is_some_and(|t| {
                             t[head].noun
                                 && t[head].head.is_some_and(|up| {

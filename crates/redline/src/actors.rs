@@ -793,9 +793,27 @@ fn modifies_next(role: &Token, next: &Token) -> bool {
         && !next.punct
         && !next.capitalised
         && !adverb
-        && next.verb_lemma.is_none()
+        && (next.verb_lemma.is_none() || NOUNS_AFTER_ROLES.contains(&next.norm.as_str()))
         && !VERB_LIKE.contains(&next.norm.as_str())
 }
+
+/// Words that could be verbs but after a role word are the nouns it modifies ("joint military
+/// exercises", "military aid"), not what the role does.
+const NOUNS_AFTER_ROLES: &[&str] = &[
+    "aid",
+    "support",
+    "exercise",
+    "exercises",
+    "drill",
+    "drills",
+    "supplies",
+    "ties",
+    "talks",
+    "training",
+    "spending",
+    "funding",
+    "hardware",
+];
 
 /// Adverbs of time that may stand between a subject and its verb ("the military yesterday gave").
 const TIME_WORDS: &[&str] = &[
@@ -1357,6 +1375,8 @@ context   FRD when=SYL,FRD : the North
             pairs(&[("Freedonians", "FRDCVL"), ("army base", "MIL")])
         );
         assert!(mentions("the army budget", "2024-01-01", &[]).is_empty());
+        // Nor a noun that could be a verb but is the exercise itself.
+        assert!(mentions("joint army exercises", "2024-01-01", &[]).is_empty());
     }
 
     #[test]

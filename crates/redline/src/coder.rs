@@ -1160,9 +1160,9 @@ impl Coder {
                         && tokens[head].norm.ends_with('s')
                         && tokens[head - 1].norm.ends_with("ing")
                         && tokens[head - 1].verb_lemma.is_some()
-                        && tokens.get(head + 1).is_none_or(|t| {
-                            t.punct || PREPOSITIONS.contains(&t.norm.as_str())
-                        })
+                        && tokens
+                            .get(head + 1)
+                            .is_none_or(|t| t.punct || PREPOSITIONS.contains(&t.norm.as_str()))
                     {
                         // "monitoring sanctions on", "growing attacks in": a plural after a
                         // participle and before a preposition is a noun, the participle's

@@ -1607,17 +1607,41 @@ impl Coder {
         }
         // "X condemned the attack and promised aid": a verb joined by "and" or "or" to the one
         // before it in the sentence shares that verb's subject (PETRARCH and TABARI code it so).
-        if self.config.petrarch_style {
+        // Without their dictionaries' conventions, only when no clause opens between the two
+        // ("signed a deal aimed at ending a war that has rattled markets and weighed on": the
+        // war weighs) and the parse has not named the subject.
+        if self.config.petrarch_style || from_parse.is_empty() {
             let mut k = head;
             while k > 0 && tokens[k - 1].norm.ends_with("ly") && tokens[k - 1].norm.len() > 3 {
                 k -= 1;
             }
             let joined = k > 0 && matches!(tokens[k - 1].norm.as_str(), "and" | "or");
+            let same_clause = |e: &Event| {
+                self.config.petrarch_style
+                    || !tokens.iter().take(k - 1).any(|t| {
+                        t.span.start >= e.provenance.head.end
+                            && (LEFT_BOUNDARIES.contains(&t.norm.as_str())
+                                || RIGHT_BOUNDARIES.contains(&t.norm.as_str()))
+                    })
+            };
+            // A nominal head ("Russia's attack on Kyiv and urged") has no subject to share.
+            let verbal = |e: &Event| {
+                self.config.petrarch_style
+                    || tokens
+                        .iter()
+                        .position(|t| t.span == e.provenance.head)
+                        .is_none_or(|h| {
+                            h == 0
+                                || !(tokens[h - 1].norm == "'s"
+                                    || DETERMINERS.contains(&tokens[h - 1].norm.as_str()))
+                        })
+            };
             if joined
                 && let Some(first) = out
                     .iter()
                     .rev()
-                    .find(|e| e.provenance.head.end <= tokens[k - 1].span.start)
+                    .find(|e| e.provenance.head.end <= tokens[k - 1].span.start && verbal(e))
+                    .filter(|e| same_clause(e))
             {
                 let shared = shared_sources(out, first, mentions);
                 if !shared.is_empty() {

@@ -427,13 +427,14 @@ fn the_parser_fallback_finds_the_subject_of_a_conjoined_verb() {
     );
 }
 
-/// With `Config::syntax` the parse's subject comes first: in "X criticised Y's report and
-/// refused aid from Z" the nearest actor before "refused" is Y, a possessor inside the first
-/// clause's object, but the tree gives X, the subject "refused" shares with "criticised", and
-/// the event says so (`via: parse`).
+/// With `Config::syntax` the parse's subject comes first: in "X studied Y's report and refused
+/// aid from Z" the nearest actor before "refused" is Y, a possessor inside the first clause's
+/// object, but the tree gives X, the subject "refused" shares with "studied", and the event says
+/// so (`via: parse`). (Had the first verb been coded, "criticised", the shallow rules would
+/// share its subject too.)
 #[test]
 fn the_parse_subject_comes_before_the_nearest_actor() {
-    let text = "The Kenyan government criticised the EU's report and refused aid from Uganda.";
+    let text = "The Kenyan government studied the EU's report and refused aid from Uganda.";
     let doc = Doc::new("first", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
     // The source's code and how it was found.
     let refusal_source = |coder: &Coder| -> Option<(String, Option<&'static str>)> {
@@ -454,12 +455,12 @@ fn the_parse_subject_comes_before_the_nearest_actor() {
     );
 }
 
-/// The parse's subject brings the actors joined to it: "X and Y raided ... and destroyed"
-/// codes the destruction for both X and Y; the shallow search takes the nearest actor, the
-/// rebels "destroyed" follows.
+/// The parse's subject brings the actors joined to it: "X and Y found ... and destroyed" codes
+/// the destruction for both X and Y; the shallow search takes the nearest actor, the rebels
+/// "destroyed" follows ("found" is not coded, so there is no subject to share).
 #[test]
 fn the_parse_subject_keeps_its_conjoined_actors() {
-    let text = "The Chilean army and Peruvian police raided the rebels in Bolivia and destroyed their weapons.";
+    let text = "The Chilean army and Peruvian police found the rebels in Bolivia and destroyed their weapons.";
     let doc = Doc::new("conj2", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
     let destroyers = |coder: &Coder| -> Vec<String> {
         coder

@@ -580,6 +580,8 @@ pub enum MentionKind {
     /// No words: the default actor a configuration supplies when a clause has none
     /// (TABARI's `DEFAULT:` option).
     Default,
+    /// A place named as what an act is done to ("shelled Haifa"), standing for its country.
+    Place,
 }
 
 /// One actor mention in a sentence.

@@ -1861,6 +1861,21 @@ impl Coder {
                 from_parse.extend(&targets);
             }
         }
+        // "Russia shelled Kharkiv": with no actor for a target, a place named right after the
+        // verb phrase (or after "to", "on", "against") stands for its country.
+        let with_place: Vec<Mention>;
+        let mentions = if targets.is_empty()
+            && !passive
+            && !self.config.petrarch_style
+            && !self.config.tabari_clauses
+            && let Some(place) = self.place_target(tokens, mentions, m.end, right_end)
+        {
+            with_place = mentions.iter().cloned().chain([place]).collect();
+            targets = vec![with_place.len() - 1];
+            &with_place[..]
+        } else {
+            mentions
+        };
         targets.retain(|&t| {
             !sources
                 .iter()
@@ -1974,6 +1989,63 @@ impl Coder {
         format!("{n} event(s), {} {}", first_code, modality.as_str())
     }
 
+    /// A place named at token `at`, after a target preposition ("to", "on", ...) and an article
+    /// at most, before `right_end` and outside every actor mention, as a mention of its country:
+    /// the target of "shelled Haifa" or "suspended aid to Gaza". A name whose places lie in
+    /// several countries counts only when exactly one of them is named in the sentence.
+    fn place_target(
+        &self,
+        tokens: &[Token],
+        mentions: &[Mention],
+        mut at: usize,
+        right_end: usize,
+    ) -> Option<Mention> {
+        if tokens
+            .get(at)
+            .is_some_and(|t| TARGET_PREPOSITIONS.contains(&t.norm.as_str()))
+        {
+            at += 1;
+        }
+        if tokens.get(at).is_some_and(|t| t.norm == "the") {
+            at += 1;
+        }
+        // "the city of Kharkiv".
+        if tokens.get(at).is_some_and(|t| {
+            matches!(
+                t.norm.as_str(),
+                "city" | "town" | "village" | "port" | "region" | "province" | "district"
+            )
+        }) && tokens.get(at + 1).is_some_and(|t| t.norm == "of")
+        {
+            at += 2;
+        }
+        if at >= right_end
+            || mentions
+                .iter()
+                .any(|x| x.first_token <= at && at < x.end_token)
+        {
+            return None;
+        }
+        let known = |iso3: &str| mentions.iter().any(|x| x.code.country() == Some(iso3));
+        let (end, country) = self
+            .dicts
+            .gazetteer()
+            .country_named_at(tokens, at, &known)?;
+        // "Alice Wells", "South Korean sites": a name that runs on is not this place.
+        if end > right_end || tokens.get(end).is_some_and(|t| t.capitalised && !t.punct) {
+            return None;
+        }
+        Some(Mention {
+            first_token: at,
+            end_token: end,
+            span: tokens[at].span.cover(tokens[end - 1].span),
+            code: ActorCode::parse(country)?,
+            kind: MentionKind::Place,
+            entries: Vec::new(),
+            antecedent: None,
+        })
+    }
+
     /// The event's view of a mention; `parsed` when the dependency parse named it for its role.
     /// A reference whose antecedent lies in `sentence` shows the antecedent, with the referring
     /// words kept in [`ActorRef::reference`].
@@ -1997,6 +2069,7 @@ impl Coder {
             (MentionKind::Context, false) => Some("context"),
             (MentionKind::Context, true) => Some("parse, context"),
             (MentionKind::Default, _) => Some("default"),
+            (MentionKind::Place, _) => Some("place"),
             (_, true) => Some("parse"),
             _ => None,
         };

@@ -236,6 +236,67 @@ impl Gazetteer {
         self.places.is_empty()
     }
 
+    /// The longest capitalised place name starting at token `i`: its length in tokens and its
+    /// candidates (place index, whether the name is the place's primary one).
+    fn longest_name_at(&self, tokens: &[Token], i: usize) -> Option<(usize, &[(u32, bool)])> {
+        let first = tokens.get(i).filter(|t| t.capitalised && !t.punct)?;
+        let &longest = self.first_tokens.get(&first.norm)?;
+        for len in (1..=longest.min(tokens.len() - i)).rev() {
+            let last = &tokens[i + len - 1];
+            if !last.capitalised
+                || tokens[i..i + len]
+                    .iter()
+                    .any(|t| !t.capitalised && !NAME_JOINERS.contains(&t.norm.as_str()))
+            {
+                continue;
+            }
+            let key = tokens[i..i + len]
+                .iter()
+                .map(|t| t.norm.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some(c) = self.by_name.get(&key) {
+                return Some((len, c));
+            }
+        }
+        None
+    }
+
+    /// The country of a place named at token `i` whatever precedes it ("shelled Haifa"): one
+    /// past the name's last token and the ISO alpha-3 code, when the name's primary candidates
+    /// (or all, when none is primary) lie in one country, or in exactly one of `known`.
+    pub fn country_named_at(
+        &self,
+        tokens: &[Token],
+        i: usize,
+        known: &dyn Fn(&str) -> bool,
+    ) -> Option<(usize, &str)> {
+        let (len, candidates) = self.longest_name_at(tokens, i)?;
+        let primary: Vec<u32> = candidates.iter().filter(|c| c.1).map(|c| c.0).collect();
+        let ids: Vec<u32> = if primary.is_empty() {
+            candidates.iter().map(|c| c.0).collect()
+        } else {
+            primary
+        };
+        let mut countries: Vec<&str> = ids
+            .iter()
+            .map(|&id| self.places[id as usize].country.as_str())
+            .collect();
+        countries.sort_unstable();
+        countries.dedup();
+        let country = match countries.as_slice() {
+            [one] => *one,
+            many => {
+                let mut fitting = many.iter().filter(|c| known(c));
+                match (fitting.next(), fitting.next()) {
+                    (Some(one), None) => *one,
+                    _ => return None,
+                }
+            }
+        };
+        Some((i + len, country))
+    }
+
     /// Toponyms used as places in one sentence. `is_actor_context(i)` tells whether token `i`
     /// starts an actor mention that is not governed by a locative (so it stays an actor).
     pub fn find_toponyms(&self, tokens: &[Token]) -> Vec<Toponym> {
@@ -246,31 +307,7 @@ impl Gazetteer {
                 i += 1;
                 continue;
             }
-            let Some(&longest) = self.first_tokens.get(&tokens[i].norm) else {
-                i += 1;
-                continue;
-            };
-            let mut found = None;
-            for len in (1..=longest.min(tokens.len() - i)).rev() {
-                let last = &tokens[i + len - 1];
-                if !last.capitalised
-                    || tokens[i..i + len]
-                        .iter()
-                        .any(|t| !t.capitalised && !NAME_JOINERS.contains(&t.norm.as_str()))
-                {
-                    continue;
-                }
-                let key = tokens[i..i + len]
-                    .iter()
-                    .map(|t| t.norm.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if let Some(c) = self.by_name.get(&key) {
-                    found = Some((len, c));
-                    break;
-                }
-            }
-            let Some((len, candidates)) = found else {
+            let Some((len, candidates)) = self.longest_name_at(tokens, i) else {
                 i += 1;
                 continue;
             };

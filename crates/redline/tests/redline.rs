@@ -652,3 +652,28 @@ fn a_plural_after_a_participle_is_a_noun() {
     assert!(codes("The UN panel kept monitoring sanctions on North Korea.").is_empty());
     assert_eq!(codes("The United States sanctions North Korea."), ["163"]);
 }
+
+/// A place named as what an act is done to stands for its country ("shelled Haifa": Israel),
+/// with `via: place`; not after a locative ("attacked in Kharkiv"), and not a name that runs on
+/// ("met Alice Wells").
+#[test]
+fn a_place_named_as_the_object_is_the_target_country() {
+    let target = |text: &str| -> Vec<(String, Option<&'static str>)> {
+        let doc = Doc::new("place", text).with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+        embedded_coder()
+            .code(&doc)
+            .into_iter()
+            .filter_map(|e| e.target.map(|t| (t.code.to_string(), t.via)))
+            .collect()
+    };
+    assert_eq!(
+        target("Hezbollah shelled Haifa."),
+        [("ISR".to_string(), Some("place"))]
+    );
+    assert_eq!(
+        target("Russian forces shelled the city of Kharkiv."),
+        [("UKR".to_string(), Some("place"))]
+    );
+    assert!(target("Russia attacked in Kharkiv.").is_empty());
+    assert!(target("Taliban members met Alice Wells in Doha.").is_empty());
+}

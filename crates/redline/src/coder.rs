@@ -1245,6 +1245,12 @@ impl Coder {
         if substantive {
             sentence_events.retain(|e| e.code.as_str() != "010");
         }
+        // Places named as targets ("shelled Haifa") are where the act happened too.
+        let place_targets: Vec<usize> = sentence_events
+            .iter()
+            .filter_map(|e| e.target.as_ref().filter(|t| t.via == Some("place")))
+            .filter_map(|t| tokens.iter().position(|k| k.span.start == t.span.start))
+            .collect();
         // One event per (source, target, code) in a sentence.
         let mut seen_keys = HashSet::new();
         for e in sentence_events {
@@ -1278,10 +1284,15 @@ impl Coder {
         let (tone, toponyms) = if self.config.skip_places_and_tone {
             (ToneCounter::default(), Vec::new())
         } else {
-            (
-                self.dicts.tone.count(&tokens),
-                self.toponyms(&tokens, &mentions),
-            )
+            let mut toponyms = self.toponyms(&tokens, &mentions);
+            for &i in &place_targets {
+                if !toponyms.iter().any(|t| t.first_token == i)
+                    && let Some(t) = self.dicts.gazetteer().toponym_at(&tokens, i)
+                {
+                    toponyms.push(t);
+                }
+            }
+            (self.dicts.tone.count(&tokens), toponyms)
         };
         if let Some(t) = trace {
             t.places = toponyms

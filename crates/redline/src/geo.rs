@@ -262,6 +262,23 @@ impl Gazetteer {
         None
     }
 
+    /// The place named at token `i` whatever precedes it, as a toponym (primary candidates only
+    /// when any exists).
+    pub fn toponym_at(&self, tokens: &[Token], i: usize) -> Option<Toponym> {
+        let (len, candidates) = self.longest_name_at(tokens, i)?;
+        let primary: Vec<u32> = candidates.iter().filter(|c| c.1).map(|c| c.0).collect();
+        Some(Toponym {
+            span: tokens[i].span.cover(tokens[i + len - 1].span),
+            first_token: i,
+            candidates: if primary.is_empty() {
+                candidates.iter().map(|c| c.0).collect()
+            } else {
+                primary
+            },
+            region_word: false,
+        })
+    }
+
     /// The country of a place named at token `i` whatever precedes it ("shelled Haifa"): one
     /// past the name's last token and the ISO alpha-3 code, when the name's primary candidates
     /// (or all, when none is primary) lie in one country, or in exactly one of `known`.

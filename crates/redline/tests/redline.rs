@@ -675,5 +675,19 @@ fn a_place_named_as_the_object_is_the_target_country() {
         [("UKR".to_string(), Some("place"))]
     );
     assert!(target("Russia attacked in Kharkiv.").is_empty());
+    // The place is where the act happened too.
+    let doc = Doc::new("where", "Hezbollah shelled Haifa.")
+        .with_published(NaiveDate::from_ymd_opt(2024, 6, 21));
+    let events = embedded_coder().code(&doc);
+    assert_eq!(events.len(), 1);
+    let location = events[0].location.as_ref().expect("a location");
+    assert_eq!(
+        (location.name.as_str(), location.country.as_str()),
+        ("Haifa", "ISR")
+    );
+    assert!(
+        location.span.is_some(),
+        "named in the text, not the actor's country"
+    );
     assert!(target("Taliban members met Alice Wells in Doha.").is_empty());
 }

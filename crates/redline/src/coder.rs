@@ -1224,6 +1224,7 @@ impl Coder {
                             &dates,
                             &m,
                             &tree,
+                            &state.seen,
                             &mut sentence_events,
                         )
                     }
@@ -1527,6 +1528,7 @@ impl Coder {
         dates: &[DateMention],
         m: &PatternMatch,
         tree: &LazyTree,
+        seen: &HashSet<String>,
         out: &mut Vec<Event>,
     ) -> String {
         let pattern = self.dicts.verbs.pattern(m.pattern);
@@ -1879,7 +1881,7 @@ impl Coder {
             && !passive
             && !self.config.petrarch_style
             && !self.config.tabari_clauses
-            && let Some(place) = self.place_target(tokens, mentions, m.end, right_end)
+            && let Some(place) = self.place_target(tokens, mentions, seen, m.end, right_end)
         {
             with_place = mentions.iter().cloned().chain([place]).collect();
             targets = vec![with_place.len() - 1];
@@ -2003,11 +2005,13 @@ impl Coder {
     /// A place named at token `at`, after a target preposition ("to", "on", ...) and an article
     /// at most, before `right_end` and outside every actor mention, as a mention of its country:
     /// the target of "shelled Haifa" or "suspended aid to Gaza". A name whose places lie in
-    /// several countries counts only when exactly one of them is named in the sentence.
+    /// several countries counts only when exactly one of them is named in the sentence or
+    /// earlier in the document (`seen`).
     fn place_target(
         &self,
         tokens: &[Token],
         mentions: &[Mention],
+        seen: &HashSet<String>,
         mut at: usize,
         right_end: usize,
     ) -> Option<Mention> {
@@ -2037,7 +2041,9 @@ impl Coder {
         {
             return None;
         }
-        let known = |iso3: &str| mentions.iter().any(|x| x.code.country() == Some(iso3));
+        let known = |iso3: &str| {
+            seen.contains(iso3) || mentions.iter().any(|x| x.code.country() == Some(iso3))
+        };
         let (end, country) = self
             .dicts
             .gazetteer()

@@ -2378,7 +2378,7 @@ fn parse_group(
     mentions: &[Mention],
     k: usize,
 ) -> Vec<usize> {
-    let mut group = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
     let mut stack = vec![k];
     while let Some(node) = stack.pop() {
         if let Some(m) = mention_for(tree, mentions, node)
@@ -2389,7 +2389,7 @@ fn parse_group(
                 // the same actor, not a partner (a mutual act would pair it with itself).
                 if !group
                     .iter()
-                    .any(|&h: &usize| h == g || mentions[h].code == mentions[g].code)
+                    .any(|&h| h == g || mentions[h].code == mentions[g].code)
                 {
                     group.push(g);
                 }

@@ -151,6 +151,17 @@ const NAME_JOINERS: &[&str] = &[
     "du",
 ];
 
+/// The places a name's candidates stand for: those it is the primary name of, or all when it
+/// is no place's primary name.
+fn primary_or_all(candidates: &[(u32, bool)]) -> Vec<u32> {
+    let primary: Vec<u32> = candidates.iter().filter(|c| c.1).map(|c| c.0).collect();
+    if primary.is_empty() {
+        candidates.iter().map(|c| c.0).collect()
+    } else {
+        primary
+    }
+}
+
 impl Gazetteer {
     /// The embedded gazetteer.
     pub fn embedded() -> Gazetteer {
@@ -266,15 +277,10 @@ impl Gazetteer {
     /// when any exists).
     pub fn toponym_at(&self, tokens: &[Token], i: usize) -> Option<Toponym> {
         let (len, candidates) = self.longest_name_at(tokens, i)?;
-        let primary: Vec<u32> = candidates.iter().filter(|c| c.1).map(|c| c.0).collect();
         Some(Toponym {
             span: tokens[i].span.cover(tokens[i + len - 1].span),
             first_token: i,
-            candidates: if primary.is_empty() {
-                candidates.iter().map(|c| c.0).collect()
-            } else {
-                primary
-            },
+            candidates: primary_or_all(candidates),
             region_word: false,
         })
     }
@@ -289,13 +295,7 @@ impl Gazetteer {
         known: &dyn Fn(&str) -> bool,
     ) -> Option<(usize, &str)> {
         let (len, candidates) = self.longest_name_at(tokens, i)?;
-        let primary: Vec<u32> = candidates.iter().filter(|c| c.1).map(|c| c.0).collect();
-        let ids: Vec<u32> = if primary.is_empty() {
-            candidates.iter().map(|c| c.0).collect()
-        } else {
-            primary
-        };
-        let mut countries: Vec<&str> = ids
+        let mut countries: Vec<&str> = primary_or_all(candidates)
             .iter()
             .map(|&id| self.places[id as usize].country.as_str())
             .collect();
@@ -338,12 +338,7 @@ impl Gazetteer {
                 .get(end)
                 .is_some_and(|t| REGION_WORDS.contains(&t.norm.as_str()));
             if locative || region_word {
-                let primary: Vec<u32> = candidates.iter().filter(|c| c.1).map(|c| c.0).collect();
-                let candidates = if primary.is_empty() {
-                    candidates.iter().map(|c| c.0).collect()
-                } else {
-                    primary
-                };
+                let candidates = primary_or_all(candidates);
                 let span_end = if region_word { end + 1 } else { end };
                 out.push(Toponym {
                     span: tokens[i].span.cover(tokens[span_end - 1].span),

@@ -35,7 +35,7 @@ pub enum SyntaxCommand {
         /// Tagger epochs.
         #[arg(long, default_value_t = TrainOptions::default().tagger_epochs)]
         tagger_epochs: usize,
-        /// Jackknife folds for the parser's training tags (1: gold tags).
+        /// Jackknife folds for the parser's training tags and supertags (1: gold tags).
         #[arg(long, default_value_t = TrainOptions::default().jackknife_folds)]
         folds: usize,
         /// Train the tagger's second pass (slower, barely more accurate).
@@ -52,6 +52,10 @@ pub enum SyntaxCommand {
         /// Parser passes with the beam.
         #[arg(long, default_value_t = TrainOptions::default().beam_epochs)]
         beam_epochs: usize,
+        /// Train without the supertagger (the parser then reads words and tags only, as
+        /// format 7 models do).
+        #[arg(long)]
+        no_supertags: bool,
     },
     /// Score a model on a CoNLL-U file (gold tokens, or --raw text); prints one JSON object.
     Eval {
@@ -89,6 +93,10 @@ pub enum SyntaxCommand {
         /// Tagger weights smaller than this in magnitude are dropped.
         #[arg(long, default_value_t = 0.1)]
         tagger_min: f32,
+        /// Supertagger weights smaller than this in magnitude are dropped (the parser leans
+        /// on every one of them: 1 cost 0.2 to 0.3 dev UAS).
+        #[arg(long, default_value_t = 0.0)]
+        supertagger_min: f32,
         /// Parser weights smaller than this in magnitude are dropped.
         #[arg(long, default_value_t = 0.1)]
         parser_min: f32,
@@ -138,6 +146,7 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
             parser_runs,
             beam,
             beam_epochs,
+            no_supertags,
         } => {
             let options = TrainOptions {
                 seed,
@@ -148,6 +157,7 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
                 parser_runs,
                 beam,
                 beam_epochs,
+                supertags: !no_supertags,
             };
             run_train(&train_path, dev.as_deref(), &out, &options)
         }
@@ -163,17 +173,19 @@ pub fn run(command: SyntaxCommand) -> Result<()> {
             model,
             out,
             tagger_min,
+            supertagger_min,
             parser_min,
         } => {
-            let pruned = read_model(&model)?.pruned(tagger_min, parser_min);
+            let pruned = read_model(&model)?.pruned(tagger_min, supertagger_min, parser_min);
             let bytes = pruned.to_bytes();
             std::fs::write(&out, &bytes)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             eprintln!(
-                "{}: {:.2} MB, {} tagger and {} parser weights",
+                "{}: {:.2} MB, {} tagger, {} supertagger and {} parser weights",
                 out.display(),
                 bytes.len() as f64 / 1e6,
                 pruned.tagger.n_weights(),
+                pruned.supertagger.as_ref().map_or(0, |t| t.n_weights()),
                 pruned.parser.n_weights()
             );
             Ok(())
@@ -251,11 +263,12 @@ fn run_train(
     std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     let train_secs = start.elapsed().as_secs_f64();
     eprintln!(
-        "trained in {train_secs:.1} s; peak memory {}; model {} ({:.2} MB: {} tagger and {} parser weights)",
+        "trained in {train_secs:.1} s; peak memory {}; model {} ({:.2} MB: {} tagger, {} supertagger and {} parser weights)",
         peak_memory_mb().map_or("unknown".into(), |m| format!("{m:.0} MB")),
         out.display(),
         bytes.len() as f64 / 1e6,
         model.tagger.n_weights(),
+        model.supertagger.as_ref().map_or(0, |t| t.n_weights()),
         model.parser.n_weights()
     );
     if let Some(dev) = dev {

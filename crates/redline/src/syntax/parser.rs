@@ -378,13 +378,13 @@ impl Parser {
         self.labels.iter().position(|l| l == "root").unwrap_or(0)
     }
 
-    fn features(st: &State, words: &[u64], tags: &[u64], out: &mut Vec<u32>) {
+    fn features(st: &State, tokens: &Tokens, out: &mut Vec<u32>) {
         out.clear();
         let tok = |i: usize| {
             if i == NONE {
                 (NULL, NULL)
             } else {
-                (words[i], tags[i])
+                (tokens.words[i], tokens.tags[i])
             }
         };
         let label = |i: usize| {
@@ -529,53 +529,75 @@ impl Parser {
             feature(82, s0c, b0c, b0lc),
             feature(83, s1c, s0c, b0c),
         ]);
+        if tokens.supertags.is_empty() {
+            return;
+        }
+        let sup = |i: usize| if i == NONE { NULL } else { tokens.supertags[i] };
+        let (s0s, s1s, b0s, b1s) = (sup(s0), sup(s1), sup(b0), sup(b1));
+        out.extend([
+            feature(90, s0s, 0, 0),
+            feature(91, b0s, 0, 0),
+            feature(92, b1s, 0, 0),
+            feature(93, s1s, 0, 0),
+            feature(94, s0s, b0s, 0),
+            feature(95, s0s, b0p, 0),
+            feature(96, s0p, b0s, 0),
+            feature(97, b0s, b1s, 0),
+            feature(98, s0s, b0s, d),
+        ]);
     }
 
-    /// Word and tag values for the features, with the root at position 0.
-    fn token_values(words: &[u64], tags: &[u16], coarse: &[u16]) -> (Vec<u64>, Vec<u64>) {
-        let mut w = Vec::with_capacity(words.len() + 1);
-        let mut p = Vec::with_capacity(words.len() + 1);
-        w.push(ROOT_WORD);
-        p.push(ROOT_WORD);
-        w.extend_from_slice(words);
-        // A tag value carries the coarse tag above the fine one (`features` reads both).
-        p.extend(
-            tags.iter()
-                .zip(coarse)
-                .map(|(&t, &c)| u64::from(t) | (u64::from(c) + 1) << 16),
-        );
-        // The dummy root, at the end of the buffer.
-        w.push(ROOT_WORD);
-        p.push(ROOT_WORD);
-        (w, p)
+    /// The feature values of a sentence's words: `words` are hashes of the lower-case forms,
+    /// `tags` the tagger's classes with their `coarse` classes (UPOS), `supertags` the
+    /// supertagger's classes (empty for a parser trained without them).
+    fn token_values(words: &[u64], tags: &[u16], coarse: &[u16], supertags: &[u16]) -> Tokens {
+        let with_ends = |values: &mut dyn Iterator<Item = u64>| {
+            let mut v = Vec::with_capacity(words.len() + 2);
+            v.push(ROOT_WORD);
+            v.extend(values);
+            // The dummy root, at the end of the buffer.
+            v.push(ROOT_WORD);
+            v
+        };
+        Tokens {
+            words: with_ends(&mut words.iter().copied()),
+            // A tag value carries the coarse tag above the fine one (`features` reads both).
+            tags: with_ends(
+                &mut tags
+                    .iter()
+                    .zip(coarse)
+                    .map(|(&t, &c)| u64::from(t) | (u64::from(c) + 1) << 16),
+            ),
+            supertags: if supertags.is_empty() {
+                Vec::new()
+            } else {
+                with_ends(&mut supertags.iter().map(|&s| u64::from(s)))
+            },
+        }
     }
 
     /// Parses a tagged sentence: `words` are hashes of the lower-case forms, `tags` the tagger's
-    /// classes, `punct` marks punctuation. Returns 1-based heads (0 for the root) and labels.
-    /// Greedy or with a beam, as the parser was trained ([`Parser::beam`]).
+    /// classes, `supertags` the supertagger's (empty for a parser trained without them),
+    /// `punct` marks punctuation. Returns 1-based heads (0 for the root) and labels. Greedy or
+    /// with a beam, as the parser was trained ([`Parser::beam`]).
     pub fn parse(
         &self,
         words: &[u64],
         tags: &[u16],
         coarse: &[u16],
+        supertags: &[u16],
         punct: &[bool],
     ) -> (Vec<usize>, Vec<u16>) {
+        let tokens = Self::token_values(words, tags, coarse, supertags);
         if self.beam > 1 {
-            self.parse_beam(words, tags, coarse, punct, self.beam)
+            self.parse_beam(&tokens, punct, self.beam)
         } else {
-            self.parse_greedy(words, tags, coarse, punct)
+            self.parse_greedy(&tokens, punct)
         }
     }
 
-    fn parse_greedy(
-        &self,
-        words: &[u64],
-        tags: &[u16],
-        coarse: &[u16],
-        punct: &[bool],
-    ) -> (Vec<usize>, Vec<u16>) {
-        let n = words.len();
-        let (w, p) = Self::token_values(words, tags, coarse);
+    fn parse_greedy(&self, tokens: &Tokens, punct: &[bool]) -> (Vec<usize>, Vec<u16>) {
+        let n = punct.len();
         let n_labels = self.labels.len();
         let root = self.root_label();
         let mut st = State::new(n);
@@ -588,7 +610,7 @@ impl Parser {
             let best = match st.allowed().only(root) {
                 Some(class) => class,
                 None => {
-                    Self::features(&st, &w, &p, &mut features);
+                    Self::features(&st, tokens, &mut features);
                     scores[..n_classes].fill(0);
                     self.weights.score(&features, &mut scores);
                     st.best_valid(&mut scores[..n_classes], n_labels, root)
@@ -602,16 +624,8 @@ impl Parser {
     /// Parses with a beam of `width` states: at each step every state's allowed classes are
     /// scored and the `width` best (state score plus class score) are kept. Every parse takes
     /// the same number of transitions (two per word), so the totals compare fairly.
-    fn parse_beam(
-        &self,
-        words: &[u64],
-        tags: &[u16],
-        coarse: &[u16],
-        punct: &[bool],
-        width: usize,
-    ) -> (Vec<usize>, Vec<u16>) {
-        let n = words.len();
-        let (w, p) = Self::token_values(words, tags, coarse);
+    fn parse_beam(&self, tokens: &Tokens, punct: &[bool], width: usize) -> (Vec<usize>, Vec<u16>) {
+        let n = punct.len();
         let n_labels = self.labels.len();
         let root = self.root_label();
         let n_classes = self.n_classes();
@@ -627,7 +641,7 @@ impl Parser {
                     candidates.push((*total, k, usize::MAX));
                     continue;
                 }
-                Self::features(st, &w, &p, &mut features);
+                Self::features(st, tokens, &mut features);
                 scores[..n_classes].fill(0);
                 self.weights.score(&features, &mut scores);
                 let allowed = st.allowed();
@@ -729,12 +743,11 @@ impl Parser {
     fn training_scores(
         training: &TrainingWeights,
         st: &State,
-        words: &[u64],
-        tags: &[u64],
+        tokens: &Tokens,
         features: &mut Vec<u32>,
         scores: &mut [f32],
     ) {
-        Self::features(st, words, tags, features);
+        Self::features(st, tokens, features);
         scores.iter_mut().for_each(|s| *s = 0.0);
         training.score(features, scores);
     }
@@ -760,11 +773,11 @@ impl Parser {
             for &k in &order {
                 let ex = &sentences[k];
                 let n = ex.words.len();
-                let (w, p) = Self::token_values(&ex.words, &ex.tags, &ex.coarse);
+                let tokens = Self::token_values(&ex.words, &ex.tags, &ex.coarse, &ex.supertags);
                 let mut oracle = Oracle::of(ex);
                 let mut st = State::new(n);
                 while !st.done() {
-                    Self::training_scores(&training, &st, &w, &p, &mut features, &mut scores);
+                    Self::training_scores(&training, &st, &tokens, &mut features, &mut scores);
                     oracle.costs(&st, n_labels, root, &mut costs);
                     let min_cost = *costs.iter().min().expect("there are classes");
                     let (mut guess, mut best) = (NONE, NONE);
@@ -838,7 +851,7 @@ impl Parser {
             for &k in &order {
                 let ex = &sentences[k];
                 let n = ex.words.len();
-                let (w, p) = Self::token_values(&ex.words, &ex.tags, &ex.coarse);
+                let tokens = Self::token_values(&ex.words, &ex.tags, &ex.coarse, &ex.supertags);
                 let mut oracle = Oracle::of(ex);
                 let mut beam = vec![Hyp {
                     st: State::new(n),
@@ -857,8 +870,7 @@ impl Parser {
                         Self::training_scores(
                             training,
                             &hyp.st,
-                            &w,
-                            &p,
+                            &tokens,
                             &mut features,
                             &mut scores,
                         );
@@ -875,7 +887,13 @@ impl Parser {
                         }
                     }
                     // The reference takes its best zero-cost class.
-                    Self::training_scores(training, &reference, &w, &p, &mut features, &mut scores);
+                    Self::training_scores(
+                        training,
+                        &reference,
+                        &tokens,
+                        &mut features,
+                        &mut scores,
+                    );
                     oracle.costs(&reference, n_labels, root, &mut costs);
                     let best = (0..n_classes)
                         .filter(|&c| costs[c] == 0)
@@ -918,7 +936,7 @@ impl Parser {
                     {
                         let mut st = State::new(n);
                         for &class in history {
-                            Self::features(&st, &w, &p, &mut features);
+                            Self::features(&st, &tokens, &mut features);
                             training.add(&features, &[(class as usize, delta)]);
                             st.apply(class as usize, n_labels);
                         }
@@ -1007,6 +1025,17 @@ pub struct ParserExample {
     pub labels: Vec<u16>,
     /// The predicted tags' coarse classes (UPOS).
     pub coarse: Vec<u16>,
+    /// Predicted supertags (the supertagger's classes), or none.
+    pub supertags: Vec<u16>,
+}
+
+/// A sentence's feature values, with the root at position 0 and the dummy root after the last
+/// word ([`Parser::token_values`]).
+struct Tokens {
+    words: Vec<u64>,
+    tags: Vec<u64>,
+    /// Empty for a parser without supertags.
+    supertags: Vec<u64>,
 }
 
 /// The hash the parser uses for a word (its lower-case form).

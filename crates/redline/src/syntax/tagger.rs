@@ -311,6 +311,30 @@ impl Tagger {
         self.tag_hashed(forms, &words)
     }
 
+    /// Tags with the word properties another tagger trained on the same sentences hashed (so
+    /// that the same words are known), only the likely tags looked up again: the supertagger
+    /// reuses the part-of-speech tagger's work.
+    pub(crate) fn tag_rehashed(&self, forms: &[&str], hashes: &[WordHashes]) -> Vec<u16> {
+        let own: Vec<WordHashes> = hashes
+            .iter()
+            .zip(forms)
+            .map(|(h, form)| {
+                let likely = if h.lower == UNKNOWN {
+                    None
+                } else if form.chars().any(char::is_uppercase) {
+                    self.likely_tags.get(form.to_lowercase().as_str())
+                } else {
+                    self.likely_tags.get(*form)
+                };
+                WordHashes {
+                    likely_tag: likely.map_or(NO_TAG, |&t| u64::from(t)),
+                    ..*h
+                }
+            })
+            .collect();
+        self.tag_hashed(forms, &own)
+    }
+
     pub(crate) fn tag_hashed(&self, forms: &[&str], words: &[WordHashes]) -> Vec<u16> {
         let first = self.tag_pass(forms, words, &self.weights, None);
         if self.second_pass.is_empty() {

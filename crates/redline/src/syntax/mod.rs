@@ -110,7 +110,7 @@ pub struct SyntaxModel {
     /// The supertagger: a [`Tagger`] whose classes are supertags, each word's arc label and the
     /// side its head is on (`nsubj>`: the head is to the right; `root^`), which the parser
     /// reads as features (Ouchi, Duh and Matsumoto 2014). `None` for a parser trained without
-    /// (format 7 models, such as the accurate one).
+    /// (`redline syntax train --no-supertags`).
     pub supertagger: Option<Tagger>,
 }
 
@@ -174,19 +174,18 @@ impl SyntaxModel {
             });
         }
         let version = r.u32("format version")?;
-        if version != FORMAT_VERSION && version != FORMAT_VERSION - 1 {
+        if version != FORMAT_VERSION {
             return Err(r.error(format!(
-                "format version {version}, this build reads {} and {FORMAT_VERSION}",
-                FORMAT_VERSION - 1
+                "format version {version}, this build reads {FORMAT_VERSION}"
             )));
         }
         let tagger = Tagger::read(&mut r)?;
         let lemmas = LemmaModel::read(&mut r, embedded_lexicon())?;
         let parser = Parser::read(&mut r)?;
-        // Format 7 ends with the parser; 8 adds a flag and the supertagger.
-        let supertagger = match version == FORMAT_VERSION && r.u8("supertagger flag")? == 1 {
-            true => Some(Tagger::read(&mut r)?),
-            false => None,
+        let supertagger = if r.u8("supertagger flag")? == 1 {
+            Some(Tagger::read(&mut r)?)
+        } else {
+            None
         };
         if !r.at_end() {
             return Err(r.error("trailing bytes after the model"));

@@ -17,8 +17,7 @@ pub const MAGIC: &[u8] = b"REDLINE-SYNTAX";
 /// root is at the end of the buffer. Version 4: ten parser templates fewer. Version 5: parser
 /// tag values carry the coarse tag (UPOS), seven templates over coarse tags. Version 6: the
 /// parser's beam width, after its labels. Version 7: two tagger features of how capitalised
-/// the sentence is. Version 8: a flag and the supertagger after the parser (version 7 models,
-/// which have none, are still read).
+/// the sentence is. Version 8: a flag and the supertagger after the parser.
 pub const FORMAT_VERSION: u32 = 8;
 
 /// Appends little-endian values to a byte vector.

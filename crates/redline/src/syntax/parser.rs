@@ -12,7 +12,9 @@
 //! label sets, plus the second stack word, less ten that did not pay for their time (bilexical
 //! pairs and triples among them; template numbers keep their gaps, as they seed the hashes), and
 //! seven tag triples again over coarse tags (UPOS), which generalise where the fine tags'
-//! triples are sparse. Training explores: after the first epoch the parser
+//! triples are sparse; with a supertagger, nine more over the supertags (each word's arc label and
+//! the side its head is on) of s0, s1, b0 and b1, alone and in pairs (Ouchi, Duh and Matsumoto
+//! 2014): a look at the right context that the greedy parser otherwise lacks. Training explores: after the first epoch the parser
 //! follows its own prediction nine times in ten, and the oracle says which transitions are still
 //! best from wherever it went, so the model learns to recover from its own mistakes.
 //! Non-projective training trees (288 of EWT's 12,544 sentences) are skipped, as arc-eager
@@ -529,6 +531,7 @@ impl Parser {
             feature(82, s0c, b0c, b0lc),
             feature(83, s1c, s0c, b0c),
         ]);
+        // The supertag templates, for a parser trained with a supertagger.
         if tokens.supertags.is_empty() {
             return;
         }

@@ -6,6 +6,10 @@
 //! most frequent tag of the next two words (a cheap look-ahead the greedy decoder otherwise
 //! lacks). Frequent words that always take the same tag in training skip the classifier (the
 //! tag dictionary), which is both faster and as accurate.
+//!
+//! The supertagger is the same tagger trained on supertags instead (each word's arc label and the
+//! side its head is on, `nsubj>`, with an empty XPOS); it reuses the part-of-speech tagger's word
+//! hashes (`Tagger::tag_rehashed`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

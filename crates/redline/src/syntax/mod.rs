@@ -399,7 +399,7 @@ pub fn train(
         )
     };
     // The same for supertags.
-    let supertagger = options.supertags.then(|| {
+    let (supertagger, supertags) = if options.supertags {
         let supertagged: Vec<Sentence> = sentences.iter().map(with_supertags).collect();
         let all: Vec<&Sentence> = supertagged.iter().collect();
         progress("training the supertagger");
@@ -412,8 +412,10 @@ pub fn train(
             &mut rng,
             progress,
         );
-        (supertagger, predicted)
-    });
+        (Some(supertagger), predicted)
+    } else {
+        (None, Vec::new())
+    };
 
     if folds > 1 && options.tagger_second_pass {
         tagger.train_second_pass(&all, &predicted, options.tagger_epochs, &mut rng, progress);
@@ -438,11 +440,7 @@ pub fn train(
             tagger::UNKNOWN
         }
     };
-    let mut supertags = supertagger
-        .as_ref()
-        .map(|(_, predicted)| predicted.clone())
-        .unwrap_or_default()
-        .into_iter();
+    let mut supertags = supertags.into_iter();
     let examples: Vec<ParserExample> = sentences
         .iter()
         .zip(predicted)
@@ -477,7 +475,7 @@ pub fn train(
         tagger,
         lemmas,
         parser,
-        supertagger: supertagger.map(|(t, _)| t),
+        supertagger,
     }
 }
 
@@ -501,15 +499,17 @@ fn jackknife(
             .collect();
         progress(&format!("jackknife tagger {} of {folds}", fold + 1));
         let fold_tagger = Tagger::train(&rest, epochs, rng, &mut |_| {});
+        // The fold tagger's classes as the full tagger numbers them.
+        let to_full: Vec<u16> = fold_tagger
+            .classes
+            .iter()
+            .map(|class| full.classes.iter().position(|c| c == class).unwrap_or(0) as u16)
+            .collect();
         for (k, s) in all.iter().enumerate().filter(|(k, _)| k % folds == fold) {
-            // Map the fold tagger's classes onto the full tagger's.
             predicted[k] = fold_tagger
                 .tag(&s.forms())
                 .into_iter()
-                .map(|t| {
-                    let class = &fold_tagger.classes[t as usize];
-                    full.classes.iter().position(|c| c == class).unwrap_or(0) as u16
-                })
+                .map(|t| to_full[t as usize])
                 .collect();
         }
     }

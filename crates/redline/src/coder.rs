@@ -2283,8 +2283,9 @@ impl HeadPath {
 /// Whether the tree leaves a modality cue at token `cue` its reach to the head of `path`. It
 /// takes it away in two cases: a modal verb that is not an auxiliary ("Theresa May met", "on May
 /// 3"), and a head in another conjunct than the cue ("denied the charges and accused the
-/// government": the accusation is asserted), unless the cue modifies the first conjunct's verb
-/// and the head's conjunct has no subject of its own ("could attack and occupy"). Elsewhere the
+/// government": the accusation is asserted), unless the head's conjunct has no subject of its
+/// own and the cue either modifies the first conjunct's verb ("could attack and occupy") or sits
+/// in the subject the two share. Elsewhere the
 /// words decide: on long sentences the parse's attachments are too often wrong to narrow a scope.
 fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, path: &HeadPath) -> bool {
     let Some(dep) = tree.get(cue) else {
@@ -2307,16 +2308,19 @@ fn tree_reaches(tree: &[Dependency], tokens: &[Token], cue: usize, path: &HeadPa
     };
     // Climb from it to where it meets the head's path; the word the head climbs through to
     // that meeting point decides.
-    let mut node = root;
+    let (mut node, mut from) = (root, None);
     for _ in 0..tree.len() {
         if let Some(child) = path.below[node] {
             if child == node || tree[child].relation != "conj" {
                 return true;
             }
-            return node == root && modifier && !path.has_subject[child];
+            // A conjunct without a subject shares the first one's, and with it a cue inside
+            // that subject ("men who they allege were tortured and killed").
+            let in_subject = from.is_some_and(|f: usize| tree[f].relation.starts_with("nsubj"));
+            return ((node == root && modifier) || in_subject) && !path.has_subject[child];
         }
         match tree[node].head {
-            Some(up) => node = up,
+            Some(up) => (node, from) = (up, Some(node)),
             None => return true,
         }
     }
@@ -2742,6 +2746,29 @@ mod tests {
         assert!(tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 5)));
         t[6].relation = "nsubj".to_string();
         assert!(!tree_reaches(&t, &tokens, 1, &HeadPath::new(&t, 5)));
+        // "men who they allege were tortured and killed", parsed with "allege" under "who":
+        // the cue sits in the subject that "killed" shares with "tortured", so it reaches both;
+        // once "killed" has a subject of its own, only "tortured".
+        // 0 men, 1 who, 2 they, 3 allege, 4 were, 5 tortured, 6 and, 7 killed.
+        let tokens = words("men who they allege were tortured and killed");
+        let mut t = tree(&[
+            (None, "root"),
+            (Some(5), "nsubj:pass"),
+            (Some(3), "nsubj"),
+            (Some(1), "acl:relcl"),
+            (Some(5), "aux:pass"),
+            (Some(0), "acl:relcl"),
+            (Some(7), "cc"),
+            (Some(5), "conj"),
+        ]);
+        assert!(tree_reaches(&t, &tokens, 3, &HeadPath::new(&t, 5)));
+        assert!(tree_reaches(&t, &tokens, 3, &HeadPath::new(&t, 7)));
+        t[2] = Dependency {
+            head: Some(7),
+            relation: "nsubj".to_string(),
+            noun: false,
+        };
+        assert!(!tree_reaches(&t, &tokens, 3, &HeadPath::new(&t, 7)));
         // "May met Z": a name, not a modal.
         let tokens = words("May met Z");
         let t = tree(&[(Some(1), "nsubj"), (None, "root"), (Some(1), "obj")]);

@@ -313,7 +313,7 @@ pub fn ingest(args: &IngestBenchArgs, out: &mut impl Write) -> Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let coder = crate::make_coder(&[])?;
+    let coder = crate::make_coder(&[], false)?;
     let start = Instant::now();
     let (docs, _) = crate::ingest::read_all(
         std::slice::from_ref(&corpus_path),

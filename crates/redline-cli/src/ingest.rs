@@ -37,6 +37,10 @@ pub struct IngestArgs {
     /// Extra dictionary folders in Redline's format, added to the embedded ones.
     #[arg(long = "dict")]
     pub dicts: Vec<PathBuf>,
+    /// Take sources from the built-in dependency parser, as `redline code --syntax` does (off by
+    /// default; see the README's Syntax section).
+    #[arg(long)]
+    pub syntax: bool,
 }
 
 /// What an ingest did, for the summary line and `monitor`.

@@ -103,6 +103,10 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, default_value_t = redline_server::DEFAULT_BODY_LIMIT)]
     body_limit: usize,
+    /// Code posted documents with sources from the built-in dependency parser, as `redline code
+    /// --syntax` does.
+    #[arg(long)]
+    syntax: bool,
 }
 
 /// `redline serve`.
@@ -115,6 +119,7 @@ fn serve(args: &ServeArgs) -> Result<bool> {
             .clone()
             .or_else(|| std::env::var("REDLINE_TOKEN").ok()),
         body_limit: args.body_limit,
+        syntax: syntax_model(args.syntax)?,
     };
     let writes = if config.token.is_some() {
         "writes allowed with the token"
@@ -249,14 +254,12 @@ fn main() -> ExitCode {
         Command::Ingest(args) => ingest_command(&args),
         Command::Report(args) => with_stdout(|out| monitor::report(&args, out).map(|()| true)),
         Command::Alerts(args) => with_stdout(|out| monitor::alerts(&args, out).map(|()| true)),
-        Command::Watch(args) => {
-            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::watch(&args, coder, out)))
-        }
+        Command::Watch(args) => make_coder(&[], args.syntax)
+            .and_then(|coder| with_stdout(|out| monitor::watch(&args, coder, out))),
         Command::Blocs(args) => with_stdout(|out| monitor::blocs(&args, out).map(|()| true)),
         Command::Export(args) => ignore_broken_pipe(export::run(&args).map(|()| true)),
-        Command::Monitor(args) => {
-            make_coder(&[]).and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out)))
-        }
+        Command::Monitor(args) => make_coder(&[], args.syntax)
+            .and_then(|coder| with_stdout(|out| monitor::monitor(&args, coder, out))),
         Command::Serve(args) => serve(&args),
         Command::Bench { what: None, args } => {
             with_stdout(|out| bench::run(args, out).map(|()| true))
@@ -356,17 +359,31 @@ fn ignore_broken_pipe(result: Result<bool>) -> Result<bool> {
     }
 }
 
-/// The coder on the embedded dictionaries plus `extra`, with dictionary errors on stderr.
-fn make_coder(extra: &[PathBuf]) -> Result<Arc<Coder>> {
+/// The coder on the embedded dictionaries plus `extra`, with dictionary errors on stderr; with
+/// `syntax`, taking sources from the embedded parser.
+fn make_coder(extra: &[PathBuf], syntax: bool) -> Result<Arc<Coder>> {
     let (dicts, diags) = load_dictionaries(extra, &[], false)?;
     for d in diags.iter().filter(|d| d.severity == Severity::Error) {
         eprintln!("redline: {d}");
     }
-    Ok(Arc::new(Coder::new(Arc::new(dicts), Config::default())))
+    let config = Config {
+        syntax: syntax_model(syntax)?,
+        ..Config::default()
+    };
+    Ok(Arc::new(Coder::new(Arc::new(dicts), config)))
+}
+
+/// The embedded syntax model when `wanted`.
+fn syntax_model(wanted: bool) -> Result<Option<Arc<redline::syntax::SyntaxModel>>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let model = redline::syntax::SyntaxModel::embedded().context("the embedded syntax model")?;
+    Ok(Some(Arc::new(model)))
 }
 
 fn ingest_command(args: &ingest::IngestArgs) -> Result<bool> {
-    let coder = make_coder(&args.dicts)?;
+    let coder = make_coder(&args.dicts, args.syntax)?;
     let outcome = ingest::run(args, coder, &fetch::Fetcher::new())?;
     eprintln!("{}", ingest::summary_line(&outcome, &args.db));
     Ok(outcome.skipped_files == 0)
@@ -418,13 +435,7 @@ fn code(args: CodeArgs) -> Result<bool> {
         // Foreign dictionaries carry many old defects; summarise instead of flooding stderr.
         eprintln!("redline: {n_errors} dictionary lines skipped (see redline dict check)");
     }
-    let syntax = if args.syntax {
-        Some(Arc::new(
-            redline::syntax::SyntaxModel::embedded().context("the embedded syntax model")?,
-        ))
-    } else {
-        None
-    };
+    let syntax = syntax_model(args.syntax)?;
     let config = Config {
         goldstein: match args.goldstein {
             Scale::Gdelt => GoldsteinScale::Gdelt,

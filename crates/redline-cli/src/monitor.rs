@@ -593,6 +593,10 @@ pub struct MonitorArgs {
     /// Relationships with a time series.
     #[arg(long, default_value_t = 2)]
     pub series: usize,
+    /// Take sources from the built-in dependency parser, as `redline code --syntax` does (off by
+    /// default; see the README's Syntax section).
+    #[arg(long)]
+    pub syntax: bool,
 }
 
 /// `redline monitor`: ingest, then the report, then the alerts. Returns whether every input was
@@ -608,6 +612,7 @@ pub fn monitor(
         db: args.db.clone(),
         batch: 256,
         dicts: Vec::new(),
+        syntax: args.syntax,
     };
     let outcome = crate::ingest::run(&ingest_args, coder, &crate::fetch::Fetcher::new())?;
     eprintln!("{}", crate::ingest::summary_line(&outcome, &args.db));
@@ -778,6 +783,10 @@ pub struct WatchArgs {
     /// A rule file; default the embedded rules.
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Take sources from the built-in dependency parser, as `redline code --syntax` does (off by
+    /// default; see the README's Syntax section).
+    #[arg(long)]
+    pub syntax: bool,
 }
 
 /// `redline watch`: polls the paths, ingests what is new or changed (unchanged documents are
@@ -810,6 +819,7 @@ pub fn watch(
             db: args.db.clone(),
             batch: 256,
             dicts: Vec::new(),
+            syntax: args.syntax,
         };
         let outcome = crate::ingest::run(&ingest_args, coder.clone(), &fetcher)?;
         all_ok &= outcome.skipped_files == 0;

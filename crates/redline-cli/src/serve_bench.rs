@@ -137,6 +137,7 @@ pub fn run(args: &ServeBenchArgs, out: &mut impl Write) -> Result<()> {
         bind: "127.0.0.1:0".parse().expect("valid address"),
         token: None,
         body_limit: redline_server::DEFAULT_BODY_LIMIT,
+        syntax: None,
     };
     let (tx, rx) = std::sync::mpsc::channel();
     // The server thread lives until the process exits.

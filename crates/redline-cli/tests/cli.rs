@@ -1502,3 +1502,33 @@ fn bench_codes_a_given_corpus() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("news.jsonl:2"), "{stderr}");
 }
+
+#[test]
+fn ingest_with_syntax_takes_sources_from_the_parse() {
+    let dir = temp_dir("ingest-syntax");
+    let via_parse = |syntax: bool| {
+        let db = dir.join(format!("news-{syntax}.db"));
+        let mut cmd = redline();
+        cmd.current_dir(repo())
+            .args(["ingest", "examples/news", "--db"])
+            .arg(&db);
+        if syntax {
+            cmd.arg("--syntax");
+        }
+        let out = run(&mut cmd);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let export = run(redline()
+            .args(["export", "--format", "jsonl", "--db"])
+            .arg(&db));
+        assert!(export.status.success());
+        let text = String::from_utf8(export.stdout).unwrap();
+        assert!(text.lines().count() > 100, "{text}");
+        text.matches("\"source_via\":\"parse\"").count()
+    };
+    assert_eq!(via_parse(false), 0);
+    assert!(via_parse(true) > 100);
+}

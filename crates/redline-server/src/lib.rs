@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use redline::syntax::SyntaxModel;
 use redline::{Coder, Config, Dictionaries};
 use redline_store::Store;
 use redline_store::alerts::Rule;
@@ -49,6 +50,9 @@ pub struct ServerConfig {
     pub token: Option<String>,
     /// Request bodies larger than this are refused with 413.
     pub body_limit: usize,
+    /// A syntax model to code posted documents with (sources from the parse), or none for the
+    /// shallow rules alone.
+    pub syntax: Option<Arc<SyntaxModel>>,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +62,7 @@ impl Default for ServerConfig {
             bind: DEFAULT_BIND,
             token: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            syntax: None,
         }
     }
 }
@@ -101,6 +106,8 @@ pub struct AppState {
     writer: Mutex<Option<Store>>,
     /// Loaded on the first write (about 0.1 s).
     coder: OnceLock<Arc<Coder>>,
+    /// The coder's syntax model, if any.
+    syntax: Option<Arc<SyntaxModel>>,
     token: Option<String>,
     body_limit: usize,
     rules: Vec<Rule>,
@@ -136,6 +143,7 @@ impl AppState {
             read_permits: tokio::sync::Semaphore::new(max_concurrent_reads()),
             writer: Mutex::new(None),
             coder: OnceLock::new(),
+            syntax: config.syntax.clone(),
             token: config.token.clone().filter(|t| !t.is_empty()),
             body_limit: config.body_limit,
             rules,
@@ -180,7 +188,10 @@ impl AppState {
             let coder = state.coder.get_or_init(|| {
                 Arc::new(Coder::new(
                     Arc::new(Dictionaries::embedded().0),
-                    Config::default(),
+                    Config {
+                        syntax: state.syntax.clone(),
+                        ..Config::default()
+                    },
                 ))
             });
             let mut writer = state.writer.lock().expect("writer");

@@ -47,6 +47,16 @@ fn example_store() -> &'static Path {
 
 /// Starts a server over a copy of the example store; returns its address.
 fn start(name: &str, token: Option<&str>, body_limit: usize) -> SocketAddr {
+    start_with(name, token, body_limit, None)
+}
+
+/// [`start`], the coder taking sources from `syntax` if given.
+fn start_with(
+    name: &str,
+    token: Option<&str>,
+    body_limit: usize,
+    syntax: Option<Arc<redline::syntax::SyntaxModel>>,
+) -> SocketAddr {
     let db = example_store().with_file_name(format!("{name}.db"));
     std::fs::copy(example_store(), &db).unwrap();
     let config = ServerConfig {
@@ -54,6 +64,7 @@ fn start(name: &str, token: Option<&str>, body_limit: usize) -> SocketAddr {
         bind: "127.0.0.1:0".parse().unwrap(),
         token: token.map(str::to_string),
         body_limit,
+        syntax,
     };
     let state = Arc::new(AppState::new(&config).unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -790,5 +801,31 @@ fn e2e_dashboard_in_chromium() {
         chromium(&url, Some((&path, size)));
         let png = std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}");
+    }
+}
+
+#[test]
+fn a_server_with_a_syntax_model_codes_posted_documents_with_the_parse() {
+    let model = Arc::new(redline::syntax::SyntaxModel::embedded().unwrap());
+    let doc = br#"{"id":"parsed-1","text":"The Japanese foreign minister met his South Korean counterpart in Seoul on Monday.","published":"2024-06-21"}"#;
+    let ok = [("Authorization", "Bearer s3cret")];
+    for (name, syntax) in [("shallow-post", None), ("parsed-post", Some(model))] {
+        let parsed = syntax.is_some();
+        let addr = start_with(name, Some("s3cret"), 1 << 20, syntax);
+        let r = request(addr, "POST", "/api/documents", &ok, doc);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let stored = request(addr, "GET", "/api/documents/parsed-1", &[], b"");
+        assert_eq!(stored.status, 200);
+        assert!(
+            !stored.json()["mentions"].as_array().unwrap().is_empty(),
+            "{}",
+            stored.body
+        );
+        assert_eq!(
+            stored.body.contains("\"source_via\":\"parse\""),
+            parsed,
+            "{}",
+            stored.body
+        );
     }
 }

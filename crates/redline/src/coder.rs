@@ -2384,10 +2384,19 @@ fn parse_group(
 ) -> Vec<usize> {
     let mut group: Vec<usize> = Vec::new();
     let mut stack = vec![k];
+    let mut seen = vec![false; tree.len()];
     while let Some(node) = stack.pop() {
+        if std::mem::replace(&mut seen[node], true) {
+            continue;
+        }
+        // The words whose conjuncts join the group: the node's, and those of the words of its
+        // mention ("envoys from Seoul, Washington and Tokyo held talks": Washington and Tokyo
+        // hang from Seoul, inside the subject's mention).
+        let mut span = node..node;
         if let Some(m) = mention_for(tree, mentions, node)
             && !mentions[m].is_installation(tokens)
         {
+            span = mentions[m].first_token..mentions[m].end_token;
             for g in group_left(tokens, mentions, m) {
                 // "the Libyan National Army (LNA)": a second mention with the same code is
                 // the same actor, not a partner (a mutual act would pair it with itself).
@@ -2400,7 +2409,9 @@ fn parse_group(
             }
         }
         stack.extend((0..tree.len()).filter(|&c| {
-            tree[c].head == Some(node) && matches!(tree[c].relation.as_str(), "conj" | "appos")
+            tree[c].head.is_some_and(|h| h == node || span.contains(&h))
+                && !span.contains(&c)
+                && matches!(tree[c].relation.as_str(), "conj" | "appos")
         }));
     }
     group.sort_by_key(|&g| mentions[g].first_token);

@@ -427,6 +427,33 @@ fn the_parser_fallback_finds_the_subject_of_a_conjoined_verb() {
     );
 }
 
+/// With the parse, the conjuncts of a word inside the subject's mention join the subject: in
+/// "Envoys from Seoul, Washington and Tokyo held talks" the parser hangs Washington and Tokyo from
+/// Seoul, and the talks are between all three, as the shallow search has it.
+#[test]
+fn the_parse_keeps_conjuncts_inside_the_subject_mention() {
+    let text = "Top nuclear envoys from Seoul, Washington and Tokyo held phone talks on Tuesday.";
+    let doc = Doc::new("envoys", text).with_published(NaiveDate::from_ymd_opt(2024, 4, 2));
+    let pairs = |coder: &Coder| -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> = coder
+            .code(&doc)
+            .iter()
+            .filter(|e| e.code.as_str() == "041")
+            .map(|e| {
+                (
+                    e.source.code.to_string(),
+                    e.target.as_ref().map_or("-".into(), |t| t.code.to_string()),
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let shallow = pairs(embedded_coder());
+    assert_eq!(shallow.len(), 6, "{shallow:?}");
+    assert_eq!(pairs(parsing_coder()), shallow);
+}
+
 /// With `Config::syntax` the parse's subject comes first: in "X studied Y's report and refused
 /// aid from Z" the nearest actor before "refused" is Y, a possessor inside the first clause's
 /// object, but the tree gives X, the subject "refused" shares with "studied", and the event says

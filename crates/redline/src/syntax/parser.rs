@@ -14,9 +14,10 @@
 //! seven tag triples again over coarse tags (UPOS), which generalise where the fine tags'
 //! triples are sparse; with a supertagger, nine more over the supertags (each word's arc label and
 //! the side its head is on) of s0, s1, b0 and b1, alone and in pairs (Ouchi, Duh and Matsumoto
-//! 2014): a look at the right context that the greedy parser otherwise lacks. Training explores: after the first epoch the parser
-//! follows its own prediction nine times in ten, and the oracle says which transitions are still
-//! best from wherever it went, so the model learns to recover from its own mistakes.
+//! 2014): a look at the right context that the greedy parser otherwise lacks. Training explores:
+//! after the first epoch the parser follows its own prediction nine times in ten, and the oracle
+//! says which transitions are still best from wherever it went, so the model learns to recover
+//! from its own mistakes.
 //! Non-projective training trees (288 of EWT's 12,544 sentences) are skipped, as arc-eager
 //! cannot build them.
 
